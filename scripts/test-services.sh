@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Daemons the integration tests talk to: podman's Docker-compatible API and a local registry.
+#   scripts/test-services.sh up     start them (idempotent) and build the local test images
+#   scripts/test-services.sh down   stop what `up` started (by PID)
+# Tests find them through HEARTH_TEST_DIR (default /run/hearth-test): podman.sock, registry at 127.0.0.1:5000.
+set -euo pipefail
+DIR=${HEARTH_TEST_DIR:-/run/hearth-test}
+REGISTRY_ADDR=${HEARTH_TEST_REGISTRY:-127.0.0.1:5000}
+mkdir -p "$DIR"
+
+alive() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
+
+wait_for() { # wait_for DESCRIPTION COMMAND...
+  local what=$1; shift
+  for _ in $(seq 1 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "test-services: $what did not come up" >&2; return 1
+}
+
+# Hybrid cgroups: crun needs the hugetlb controller mounted; runc (our configured runtime) does not, but
+# podman probes it. Harmless when already mounted or unsupported.
+cgroup_fixup() {
+  if [ -d /sys/fs/cgroup ] && [ ! -d /sys/fs/cgroup/hugetlb ] && ! mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
+    mkdir -p /sys/fs/cgroup/hugetlb 2>/dev/null && mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb 2>/dev/null || true
+  fi
+}
+
+up() {
+  cgroup_fixup
+  if ! alive podman; then
+    rm -f "$DIR/podman.sock"
+    nohup podman system service --time=0 "unix://$DIR/podman.sock" >"$DIR/podman.log" 2>&1 &
+    echo $! >"$DIR/podman.pid"
+    wait_for "podman API" curl -sf --unix-socket "$DIR/podman.sock" http://d/_ping
+  fi
+  if ! alive registry; then
+    mkdir -p "$DIR/registry-data"
+    printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n' \
+      "$DIR/registry-data" "$REGISTRY_ADDR" >"$DIR/registry.yml"
+    nohup docker-registry serve "$DIR/registry.yml" >"$DIR/registry.log" 2>&1 &
+    echo $! >"$DIR/registry.pid"
+    wait_for "registry" curl -sf "http://$REGISTRY_ADDR/v2/"
+  fi
+  "$(dirname "$0")/test-images.sh"
+}
+
+down() {
+  for name in registry podman; do
+    if alive "$name"; then kill "$(cat "$DIR/$name.pid")" 2>/dev/null || true; fi
+    rm -f "$DIR/$name.pid"
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac
