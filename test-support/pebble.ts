@@ -1,0 +1,167 @@
+// A real ACME CA for tests: Debian's `pebble` plus `pebble-challtestsrv` (its mock DNS), on free ports.
+// Pebble's validator connects to <A record of the name>:httpPort (HTTP-01) and :tlsPort (TLS-ALPN-01); the A
+// record is challtestsrv's default IPv4 (setDefaultIPv4), so point both at wherever the device's answers are
+// reachable (loopback in unit tests, the relay in end-to-end tests). Pebble ships no certificate for its own
+// HTTPS listener: one is made here with openssl, for 127.0.0.1/localhost and any extra IPs.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Agent, request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface PebbleOptions {
+  /** Port Pebble's validator uses for HTTP-01. */
+  httpPort: number;
+  /** Port Pebble's validator uses for TLS-ALPN-01. */
+  tlsPort: number;
+  /** A record for every name (default 127.0.0.1). */
+  defaultIPv4?: string;
+  /** Address Pebble's ACME and management listeners bind (default 127.0.0.1). */
+  listenHost?: string;
+  /** Extra IP SANs for Pebble's listener certificate (e.g. the host's address on a test bridge). */
+  extraIps?: string[];
+  /** Lifetime of issued certificates in seconds (Pebble's certificateValidityPeriod; default 5 years). */
+  certValiditySeconds?: number;
+  /** Extra environment (e.g. PEBBLE_VA_ALWAYS_VALID=1 for fast unit tests that do not test validation). */
+  env?: Record<string, string>;
+}
+
+export interface Pebble {
+  /** ACME directory URL on 127.0.0.1 (use directoryUrlFor(host) from a namespace). */
+  directoryUrl: string;
+  directoryUrlFor(host: string): string;
+  /** Trust anchor for Pebble's own HTTPS listeners (not for issued certificates). */
+  listenerCaPem: string;
+  /** Root of the certificates Pebble issues in this run. */
+  rootCaPem(): Promise<string>;
+  setDefaultIPv4(ip: string): Promise<void>;
+  addTxt(host: string, value: string): Promise<void>;
+  clearTxt(host: string): Promise<void>;
+  /** Pebble's and challtestsrv's logs so far (for assertion messages). */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-pebble-'));
+  const listenHost = opts.listenHost ?? '127.0.0.1';
+  const ips = ['127.0.0.1', ...(opts.extraIps ?? [])];
+  const san = ['DNS:localhost', ...ips.map((ip) => `IP:${ip}`)].join(',');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+    '-subj', '/CN=hearth test pebble', '-addext', `subjectAltName=${san}`,
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const listenerCaPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const [acmePort, mgmtPort, dnsPort, chalMgmtPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  writeFileSync(join(dir, 'pebble.json'), JSON.stringify({
+    pebble: {
+      listenAddress: `${listenHost}:${acmePort}`,
+      managementListenAddress: `${listenHost}:${mgmtPort}`,
+      certificate: join(dir, 'cert.pem'),
+      privateKey: join(dir, 'key.pem'),
+      httpPort: opts.httpPort,
+      tlsPort: opts.tlsPort,
+      ocspResponderURL: '',
+      externalAccountBindingRequired: false,
+      ...(opts.certValiditySeconds ? { certificateValidityPeriod: opts.certValiditySeconds } : {}),
+    },
+  }));
+  const logFile = join(dir, 'log.txt');
+  const out = openSync(logFile, 'a');
+  const procs: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(procs.map(stopProcess));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    procs.push(spawn('pebble-challtestsrv', ['-defaultIPv4', opts.defaultIPv4 ?? '127.0.0.1', '-defaultIPv6', '',
+      '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
+      '-management', `127.0.0.1:${chalMgmtPort}`], { stdio: ['ignore', out, out] }));
+    await waitFor(() => httpPost(chalMgmtPort, '/set-default-ipv4', { ip: opts.defaultIPv4 ?? '127.0.0.1' }), 'pebble-challtestsrv', logFile);
+    procs.push(spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
+      stdio: ['ignore', out, out],
+      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', ...opts.env },
+    }));
+    await waitFor(() => httpsGet(`https://127.0.0.1:${acmePort}/dir`, listenerCaPem), 'pebble', logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    directoryUrl: `https://127.0.0.1:${acmePort}/dir`,
+    directoryUrlFor: (host) => `https://${host}:${acmePort}/dir`,
+    listenerCaPem,
+    rootCaPem: () => httpsGet(`https://127.0.0.1:${mgmtPort}/roots/0`, listenerCaPem),
+    setDefaultIPv4: (ip) => httpPost(chalMgmtPort, '/set-default-ipv4', { ip }).then(() => undefined),
+    addTxt: (host, value) => httpPost(chalMgmtPort, '/set-txt', { host: fqdn(host), value }).then(() => undefined),
+    clearTxt: (host) => httpPost(chalMgmtPort, '/clear-txt', { host: fqdn(host) }).then(() => undefined),
+    logs: () => readFileSync(logFile, 'utf8'),
+    stop,
+  };
+}
+
+function fqdn(host: string): string {
+  return host.endsWith('.') ? host : `${host}.`;
+}
+
+async function stopProcess(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill('SIGTERM');
+    setTimeout(() => p.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+async function waitFor(fn: () => Promise<unknown>, what: string, logFile: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await fn();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        throw new Error(`${what} did not come up: ${(err as Error).message}\n${readFileSync(logFile, 'utf8')}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function httpsGet(url: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: new Agent({ ca }) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => {
+        if (res.statusCode === 200) resolve(body);
+        else reject(new Error(`GET ${url}: ${res.statusCode} ${body}`));
+      });
+    });
+    req.on('error', reject).end();
+  });
+}
+
+function httpPost(port: number, path: string, body: unknown): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST' }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => {
+        if (res.statusCode === 200) resolve(text);
+        else reject(new Error(`POST ${path}: ${res.statusCode} ${text}`));
+      });
+    });
+    req.on('error', reject).end(JSON.stringify(body));
+  });
+}
