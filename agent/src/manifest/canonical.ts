@@ -1,19 +1,37 @@
-// Stable JSON: object keys sorted at every depth, so equal data always gives equal text (and equal hashes).
-// Arrays keep their order (order is meaningful in commands and mount lists); `undefined` members are dropped,
-// as JSON.stringify does.
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
+// Stable JSON for hashing: the reconciler hashes a service's model to decide whether its container must be recreated,
+// so two models with the same meaning must serialise to the same bytes whatever order their keys were built in.
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
+function canonicalise(value: unknown, where: string): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    // JSON.stringify would silently turn these into null, which would make different models hash the same.
+    if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${where}`);
+    return value;
+  }
+  if (Array.isArray(value)) {
+    // Holes and undefined in arrays would become null; the model never has them, so refuse rather than guess.
+    return value.map((item: unknown, i) => {
+      if (item === undefined) throw new TypeError(`canonicalJson: undefined array element at ${where}[${i}]`);
+      return canonicalise(item, `${where}[${i}]`);
+    });
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) {
+      throw new TypeError(`canonicalJson: only plain objects are supported, got ${value.constructor?.name ?? 'object'} at ${where}`);
+    }
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
+      const item = (value as Record<string, unknown>)[key];
+      // Optional fields left undefined mean "absent", exactly like JSON.stringify.
+      if (item !== undefined) out[key] = canonicalise(item, `${where}.${key}`);
     }
     return out;
   }
-  return value;
+  throw new TypeError(`canonicalJson: cannot serialise a ${typeof value} at ${where}`);
+}
+
+/** JSON with object keys sorted at every level, array order kept, undefined properties dropped. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonicalise(value, '$'));
 }
