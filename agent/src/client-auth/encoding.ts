@@ -40,7 +40,7 @@ export function toBase32(bytes: Uint8Array): string {
   return out;
 }
 
-export function utf8(text: string): Uint8Array {
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(text);
 }
 

@@ -72,8 +72,6 @@ export type Role = 'A' | 'B';
 export interface Spake2Options<P extends SuitePoint<P>> {
   suite: Spake2Suite<P>;
   role: Role;
-  idA: Uint8Array;
-  idB: Uint8Array;
   /** Password scalar, 0 < w < order (see passwordToScalar). */
   w: bigint;
   aad?: Uint8Array;
@@ -94,7 +92,8 @@ export interface Spake2Keys {
 export interface Spake2Session {
   /** pA (role A) or pB (role B), to send to the peer. */
   message: Uint8Array;
-  finish(peerMessage: Uint8Array): Spake2Keys;
+  /** idA/idB go into the transcript only, so they may be learned from the peer's first message. */
+  finish(peerMessage: Uint8Array, ids: { idA: Uint8Array; idB: Uint8Array }): Spake2Keys;
 }
 
 export class Spake2Error extends Error {
@@ -154,7 +153,7 @@ export function startSpake2<P extends SuitePoint<P>>(opts: Spake2Options<P>): Sp
   const message = suite.encode(suite.G.multiply(secret).add(ownBlind.multiply(w)));
   return {
     message,
-    finish(peerMessage) {
+    finish(peerMessage, ids) {
       let peer: P;
       try {
         peer = suite.decode(peerMessage);
@@ -165,7 +164,7 @@ export function startSpake2<P extends SuitePoint<P>>(opts: Spake2Options<P>): Sp
       if (suite.cofactor !== 1n) K = K.multiply(suite.cofactor);
       if (K.is0()) throw new Spake2Error('SPAKE2: peer message gives the identity element');
       const [pA, pB] = role === 'A' ? [message, peerMessage] : [peerMessage, message];
-      const transcript = lengthPrefixed(opts.idA, opts.idB, pA, pB, suite.encode(K), bigintToBytes(w, suite.scalarBytes));
+      const transcript = lengthPrefixed(ids.idA, ids.idB, pA, pB, suite.encode(K), bigintToBytes(w, suite.scalarBytes));
       const digest = sha256(transcript);
       const Ke = digest.slice(0, 16);
       const Ka = digest.slice(16);

@@ -16,13 +16,14 @@ const V = {
 };
 
 t.test('RFC 9382 Appendix B known answers (P-256)', async (t) => {
-  const common = { suite: P256, idA: utf8('server'), idB: utf8('client'), w: BigInt(`0x${V.w}`) };
+  const common = { suite: P256, w: BigInt(`0x${V.w}`) };
+  const ids = { idA: utf8('server'), idB: utf8('client') };
   const a = startSpake2({ ...common, role: 'A', secretScalar: BigInt(`0x${V.x}`) });
   const b = startSpake2({ ...common, role: 'B', secretScalar: BigInt(`0x${V.y}`) });
   t.equal(bytesToHex(a.message), V.pA, 'pA');
   t.equal(bytesToHex(b.message), V.pB, 'pB');
-  const ka = a.finish(b.message);
-  const kb = b.finish(a.message);
+  const ka = a.finish(b.message, ids);
+  const kb = b.finish(a.message, ids);
   t.equal(bytesToHex(ka.Ke), V.Ke, 'Ke (A)');
   t.equal(bytesToHex(kb.Ke), V.Ke, 'Ke (B)');
   t.equal(bytesToHex(ka.confirmation), V.cA, 'cA');
@@ -43,9 +44,9 @@ function run(pwA: string, pwB: string, aadA = 'x', aadB = 'x') {
   const idA = utf8('phone');
   const idB = utf8('device');
   const w = (pw: string) => passwordToScalar(utf8(pw), EDWARDS25519.name, EDWARDS25519.order);
-  const a = startSpake2({ suite: EDWARDS25519, role: 'A', idA, idB, w: w(pwA), aad: utf8(aadA) });
-  const b = startSpake2({ suite: EDWARDS25519, role: 'B', idA, idB, w: w(pwB), aad: utf8(aadB) });
-  return { ka: a.finish(b.message), kb: b.finish(a.message) };
+  const a = startSpake2({ suite: EDWARDS25519, role: 'A', w: w(pwA), aad: utf8(aadA) });
+  const b = startSpake2({ suite: EDWARDS25519, role: 'B', w: w(pwB), aad: utf8(aadB) });
+  return { ka: a.finish(b.message, { idA, idB }), kb: b.finish(a.message, { idA, idB }) };
 }
 
 t.test('edwards25519: same password agrees, both confirmations pass', async (t) => {
@@ -69,9 +70,10 @@ t.test('edwards25519: different AAD (e.g. pairing mode) fails confirmation', asy
 
 t.test('bad peer messages are refused with a clear error', async (t) => {
   const w = passwordToScalar(utf8('pw'), EDWARDS25519.name, EDWARDS25519.order);
-  const s = startSpake2({ suite: EDWARDS25519, role: 'B', idA: utf8('a'), idB: utf8('b'), w });
-  t.throws(() => s.finish(new Uint8Array(5)), Spake2Error);
-  t.throws(() => s.finish(new Uint8Array(32).fill(0xff)), /not a valid group element/);
+  const s = startSpake2({ suite: EDWARDS25519, role: 'B', w });
+  const ids = { idA: utf8('a'), idB: utf8('b') };
+  t.throws(() => s.finish(new Uint8Array(5), ids), Spake2Error);
+  t.throws(() => s.finish(new Uint8Array(32).fill(0xff), ids), /not a valid group element/);
   // pA = w*M exactly (x = 0 forged) also gives identity on B's side after subtraction.
-  t.throws(() => s.finish(EDWARDS25519.M.multiply(w).toBytes()), /identity/);
+  t.throws(() => s.finish(EDWARDS25519.M.multiply(w).toBytes(), ids), /identity/);
 });
