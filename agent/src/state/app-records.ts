@@ -13,6 +13,8 @@ export interface UpdateInProgress {
   startedAt: number;
   /** Folder holding the copy of the app's data taken before the first new container started. */
   snapshot?: string;
+  /** Set (and persisted) before a rollback starts, so a crash mid-rollback resumes it. */
+  rollingBack?: string;
 }
 
 export interface UpdateFailure {

@@ -1,0 +1,172 @@
+// The root object: builds every module from the configuration and hands each its dependencies. No module
+// holds global state, so a test can build an agent with other parts (another engine, a fake clock, port 0).
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Server } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildApi } from './api/server.js';
+import { AppOperations } from './apps/operations.js';
+import type { AgentConfig } from './config.js';
+import { DockerEngine } from './engine/docker-engine.js';
+import type { Engine } from './engine/engine.js';
+import { AgentEvents } from './events.js';
+import { Executor } from './executor/executor.js';
+import { HealthMonitor } from './health/monitor.js';
+import { Ingress } from './ingress/proxy.js';
+import { RestartTracker } from './lifecycle/backoff.js';
+import { AppLocks } from './lifecycle/locks.js';
+import { Observer } from './reconciler/observe.js';
+import { Reconciler } from './reconciler/reconciler.js';
+import { AppRecordStore } from './state/app-records.js';
+import { AppPaths } from './volumes/paths.js';
+import { Snapshots } from './volumes/snapshots.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentParts {
+  engine?: Engine;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export class Agent {
+  readonly engine: Engine;
+  readonly logger: Logger;
+  readonly events = new AgentEvents();
+  readonly store: AppRecordStore;
+  readonly ingress: Ingress;
+  readonly health: HealthMonitor;
+  readonly reconciler: Reconciler;
+  readonly operations: AppOperations;
+  readonly api: FastifyInstance;
+  private ingressServer: Server | undefined;
+  private readonly startedAt: number;
+
+  constructor(
+    readonly config: AgentConfig,
+    parts: AgentParts = {},
+  ) {
+    const now = parts.now ?? Date.now;
+    this.startedAt = now();
+    this.logger = parts.logger ?? pino({ level: config.logLevel, base: { svc: 'hearth-agent' } });
+    this.engine = parts.engine ?? new DockerEngine(config.engine.socketPath);
+    const paths = new AppPaths(config.dataDir);
+    this.store = new AppRecordStore(paths.stateFile());
+    const locks = new AppLocks(now);
+    const restarts = new RestartTracker();
+    const stoppedByAgent = new Set<string>();
+    this.ingress = new Ingress({ logger: this.logger.child({ module: 'ingress' }) });
+    // Health transitions wake the reconciler: that is what makes an update switch as soon as the new version is healthy.
+    this.health = new HealthMonitor(this.engine, now, () => this.reconciler.trigger());
+    const executor = new Executor({
+      engine: this.engine,
+      store: this.store,
+      paths,
+      ingress: this.ingress,
+      health: this.health,
+      restarts,
+      snapshots: new Snapshots(paths),
+      logger: this.logger.child({ module: 'executor' }),
+      now,
+      stoppedByAgent,
+      diskReserveBytes: config.diskReserveMb * 1024 * 1024,
+      stopTimeoutSeconds: config.stopTimeoutSeconds,
+      drainTimeoutMs: 15_000,
+      onPullProgress: (app, image, p) =>
+        this.events.emit({ type: 'pull', app, image, status: p.status, layer: p.id, current: p.current, total: p.total, at: now() }),
+    });
+    this.reconciler = new Reconciler({
+      engine: this.engine,
+      store: this.store,
+      observer: new Observer(this.engine, this.health, paths),
+      executor,
+      ingress: this.ingress,
+      restarts,
+      locks,
+      paths,
+      events: this.events,
+      logger: this.logger.child({ module: 'reconciler' }),
+      now,
+      deviceDomain: config.deviceDomain,
+      stoppedByAgent,
+      intervalMs: config.reconcileIntervalMs,
+      maxUpdateFailures: config.maxUpdateFailures,
+    });
+    this.operations = new AppOperations({
+      store: this.store,
+      engine: this.engine,
+      reconciler: this.reconciler,
+      locks,
+      restarts,
+      paths,
+      events: this.events,
+      now,
+      deviceDomain: config.deviceDomain,
+      scheme: () => 'http',
+    });
+    this.api = buildApi({
+      operations: this.operations,
+      engine: this.engine,
+      events: this.events,
+      logger: this.logger,
+      version: AGENT_VERSION,
+      startedAt: this.startedAt,
+      deviceDomain: config.deviceDomain,
+    });
+  }
+
+  /** Loads state, starts the reconciler (adopting running containers), the ingress and the API. */
+  async start(): Promise<void> {
+    await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
+    await this.store.load();
+    await this.engine.ping().catch((err: Error) => {
+      throw new Error(`cannot reach the container engine at ${this.config.engine.socketPath}: ${err.message}`, { cause: err });
+    });
+    this.reconciler.start();
+    this.ingressServer = await this.ingress.listen(this.config.ingress.port, this.config.ingress.host);
+    const sock = this.config.api.socketPath;
+    await mkdir(dirname(sock), { recursive: true });
+    await rm(sock, { force: true });
+    await this.api.listen({ path: sock });
+    await chmod(sock, 0o600); // root only: the local admin API is the owner's console
+    if (this.config.api.tcp) {
+      // fastify listens on one address per instance; the loopback TCP listener shares its routes.
+      await this.listenTcp(this.config.api.tcp.host, this.config.api.tcp.port);
+    }
+    this.logger.info({ api: sock, tcp: this.config.api.tcp, ingress: this.ingressAddress() }, 'agent started');
+  }
+
+  async stop(): Promise<void> {
+    this.reconciler.stop();
+    this.health.stop();
+    await this.api.close();
+    this.tcpServer?.close();
+    this.tcpServer?.closeAllConnections();
+    await new Promise<void>((r) => (this.ingressServer ? this.ingressServer.close(() => r()) : r()));
+    this.ingressServer?.closeAllConnections();
+    this.ingress.close();
+  }
+
+  ingressAddress(): { host: string; port: number } | undefined {
+    const a = this.ingressServer?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+  }
+
+  apiTcpAddress(): { host: string; port: number } | undefined {
+    const a = this.tcpServer?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+  }
+
+  private tcpServer: Server | undefined;
+
+  private async listenTcp(host: string, port: number): Promise<void> {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => this.api.routing(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.tcpServer = server;
+  }
+}

@@ -1,0 +1,29 @@
+// Maps the agent's errors to HTTP answers with words an owner can act on. Unknown errors keep their message
+// (they never carry secrets: secrets are not put in errors) and become 500.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppNotFound, ManifestRejected } from '../apps/operations.js';
+import { AppLockedError } from '../lifecycle/locks.js';
+
+export interface ApiErrorBody {
+  error: string;
+  message: string;
+  issues?: Array<{ path: string; message: string }>;
+}
+
+export function toApiError(err: unknown): { status: number; body: ApiErrorBody } {
+  if (err instanceof ManifestRejected) return { status: 400, body: { error: 'manifest-rejected', message: err.message, issues: err.issues } };
+  if (err instanceof AppNotFound) return { status: 404, body: { error: 'not-found', message: err.message } };
+  if (err instanceof AppLockedError) return { status: 409, body: { error: 'busy', message: err.message } };
+  const fe = err as FastifyError;
+  if (fe.validation) return { status: 400, body: { error: 'bad-request', message: `the request is not valid: ${fe.message}` } };
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, body: { error: 'bad-request', message: fe.message } };
+  }
+  return { status: 500, body: { error: 'internal', message: (err as Error).message ?? String(err) } };
+}
+
+export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = toApiError(err);
+  if (status >= 500) req.log.error({ err: (err as Error).message }, 'request failed');
+  void reply.status(status).send(body);
+}

@@ -1,0 +1,80 @@
+// Pure: what the owner sees about an app, derived from its record, its containers and the last plan.
+import type { AppRecord } from '../state/app-records.js';
+import type { ObservedContainer, Wait } from '../planner/types.js';
+import { hostFor } from '../ingress/route-table.js';
+
+export type AppPhase = 'installing' | 'running' | 'updating' | 'rolling-back' | 'stopped' | 'crash-looping' | 'unhealthy' | 'failing';
+
+export interface ServiceStatus {
+  name: string;
+  state: string;
+  health: string;
+  detail?: string;
+  version?: string;
+  restarts: number;
+}
+
+export interface AppStatus {
+  id: string;
+  name: string;
+  version: string;
+  icon?: string;
+  description?: string;
+  desired: 'running' | 'stopped';
+  phase: AppPhase;
+  urls: string[];
+  services: ServiceStatus[];
+  waiting: string[];
+  error?: string;
+  update?: { from: string; to: string; startedAt: number };
+  lastFailure?: { version: string; reason: string; at: number };
+}
+
+export interface StatusInputs {
+  record: AppRecord;
+  containers: ObservedContainer[];
+  waits: Wait[];
+  restarts: (service: string) => number;
+  crashLooping: (service: string) => boolean;
+  failure?: { message: string };
+  deviceDomain: string;
+  scheme: 'http' | 'https';
+}
+
+export function appStatus(id: string, i: StatusInputs): AppStatus {
+  const m = i.record.manifest;
+  const services: ServiceStatus[] = Object.keys(m.services)
+    .sort()
+    .map((name) => {
+      const mine = i.containers.filter((c) => c.service === name);
+      const c = mine.find((x) => x.version === m.version) ?? mine[0];
+      return { name, state: c?.state ?? 'absent', health: c?.health ?? 'none', detail: c?.healthDetail, version: c?.version, restarts: i.restarts(name) };
+    });
+  const waiting = i.waits.map((w) => (w.service ? `${w.service}: ${w.reason}` : w.reason));
+  return {
+    id,
+    name: m.name,
+    version: m.version,
+    icon: m.icon,
+    description: m.description,
+    desired: i.record.desired,
+    phase: phaseOf(i, services),
+    urls: m.routes.map((r) => `${i.scheme}://${hostFor(r.subdomain, id, i.deviceDomain)}/`),
+    services,
+    waiting,
+    error: i.failure?.message,
+    update: i.record.update ? { from: i.record.update.from, to: i.record.update.to, startedAt: i.record.update.startedAt } : undefined,
+    lastFailure: i.record.lastFailure,
+  };
+}
+
+function phaseOf(i: StatusInputs, services: ServiceStatus[]): AppPhase {
+  if (i.record.update?.rollingBack) return 'rolling-back';
+  if (i.record.desired === 'stopped') return 'stopped';
+  if (Object.keys(i.record.manifest.services).some((s) => i.crashLooping(s))) return 'crash-looping';
+  if (i.failure) return 'failing';
+  if (i.record.update) return 'updating';
+  if (services.some((s) => s.health === 'unhealthy')) return 'unhealthy';
+  if (i.waits.length > 0 || services.some((s) => s.state === 'absent')) return 'installing';
+  return 'running';
+}

@@ -1,0 +1,164 @@
+// The ingress: an HTTP reverse proxy that routes by Host header to app containers over their own networks.
+// Apps publish no host ports; this is the only way in. It counts in-flight requests per container so an old
+// container is stopped only after its last request finished (zero dropped requests during an update).
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { RouteTable, Upstream } from './route-table.js';
+
+export interface IngressOptions {
+  logger: Logger;
+  /** Handles requests for hosts no app route claims (the device's own pages, ACME HTTP-01...). */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export class Ingress {
+  private routes: RouteTable = new Map();
+  private readonly inflight = new Map<string, number>();
+  private readonly retired = new Set<string>();
+  private readonly drainWaiters = new Map<string, Array<() => void>>();
+  private readonly upstreamAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 16, timeout: 60_000 });
+
+  constructor(private readonly opts: IngressOptions) {}
+
+  setRoutes(table: RouteTable): void {
+    this.routes = table;
+  }
+
+  routeTable(): RouteTable {
+    return this.routes;
+  }
+
+  /** The request handler, usable by a plain HTTP listener and by the TLS terminator alike. */
+  readonly handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const up = this.lookup(req);
+    if (!up) {
+      if (this.opts.fallback) return this.opts.fallback(req, res);
+      return plainError(res, 404, `No app is installed at ${hostOf(req) || 'this address'}.`);
+    }
+    this.enter(up.containerId);
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      this.leave(up.containerId);
+    };
+    res.once('close', leave);
+    const upstreamReq = http.request(
+      { host: up.ip, port: up.port, method: req.method, path: req.url, headers: forwardedHeaders(req), agent: this.upstreamAgent },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, upstreamRes.rawHeaders);
+        upstreamRes.pipe(res);
+        upstreamRes.once('error', () => res.destroy());
+      },
+    );
+    upstreamReq.once('error', (err) => {
+      this.opts.logger.warn({ app: up.app, err: err.message }, 'upstream request failed');
+      if (!res.headersSent) plainError(res, 502, `${up.app} is not answering right now.`);
+      else res.destroy();
+      leave();
+    });
+    req.pipe(upstreamReq);
+  };
+
+  /** WebSocket and other upgrades: a raw byte pipe to the container after replaying the request head. */
+  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const up = this.lookup(req);
+    if (!up) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    this.enter(up.containerId);
+    const upstream: Socket = connect(up.port, up.ip, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(lines.join('\r\n') + '\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket).pipe(upstream);
+    });
+    let left = false;
+    const close = () => {
+      if (!left) {
+        left = true;
+        this.leave(up.containerId);
+      }
+      upstream.destroy();
+      socket.destroy();
+    };
+    upstream.once('error', close);
+    socket.once('error', close);
+    upstream.once('close', close);
+    socket.once('close', close);
+  };
+
+  /** Stops routing new requests to a container and resolves once its in-flight requests are done (or timeout). */
+  async drain(containerId: string, timeoutMs: number): Promise<void> {
+    this.retired.add(containerId);
+    if ((this.inflight.get(containerId) ?? 0) === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      const list = this.drainWaiters.get(containerId) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.drainWaiters.set(containerId, list);
+    });
+  }
+
+  forget(containerId: string): void {
+    this.retired.delete(containerId);
+    this.inflight.delete(containerId);
+    this.drainWaiters.delete(containerId);
+  }
+
+  listen(port: number, host: string): Promise<http.Server> {
+    const server = http.createServer(this.handler);
+    server.on('upgrade', this.upgrade);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve(server));
+    });
+  }
+
+  close(): void {
+    this.upstreamAgent.destroy();
+  }
+
+  private lookup(req: IncomingMessage): Upstream | undefined {
+    const up = this.routes.get(hostOf(req));
+    if (!up || this.retired.has(up.containerId)) return undefined;
+    return up;
+  }
+
+  private enter(id: string): void {
+    this.inflight.set(id, (this.inflight.get(id) ?? 0) + 1);
+  }
+
+  private leave(id: string): void {
+    const n = (this.inflight.get(id) ?? 1) - 1;
+    this.inflight.set(id, n);
+    if (n <= 0) {
+      for (const w of this.drainWaiters.get(id) ?? []) w();
+      this.drainWaiters.delete(id);
+    }
+  }
+}
+
+export function hostOf(req: IncomingMessage): string {
+  const raw = req.headers.host ?? '';
+  return raw.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase();
+}
+
+function forwardedHeaders(req: IncomingMessage): http.OutgoingHttpHeaders {
+  const h: http.OutgoingHttpHeaders = { ...req.headers };
+  const prior = req.headers['x-forwarded-for'];
+  const addr = req.socket.remoteAddress ?? '';
+  h['x-forwarded-for'] = prior ? `${prior}, ${addr}` : addr;
+  h['x-forwarded-host'] = req.headers.host;
+  h['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  return h;
+}
+
+function plainError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(message + '\n');
+}
