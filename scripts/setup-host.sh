@@ -11,6 +11,8 @@ PKGS=(
   docker-registry
   # ACME test server, packet capture, reverse-tunnel baseline
   pebble tcpdump openssh-server openssh-client curl openssl iproute2
+  mtools dosfstools fdisk e2fsprogs util-linux  # firmware-hooks: FAT boot partitions via mtools, sfdisk/resize2fs/losetup
+  redis-server  # relay scale-out test: shared name → node map
 )
 
 missing=()

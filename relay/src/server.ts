@@ -1,0 +1,218 @@
+// One relay node: the public TLS port (routed by SNI, never decrypted), the port-80 ACME passthrough and redirect,
+// the device tunnel endpoint (raw TLS with ALPN hearth-tunnel/1, or WebSocket over the same TLS port), and in a
+// cluster the forward port. Effects live here; decisions (SNI, HTTP head, verification, limits) are pure modules.
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { TUNNEL_ALPN, type StreamMeta } from '../../agent/src/tunnel/protocol.js';
+import type { RelayConfig } from './config.js';
+import { createDomainChecker } from './dns-check.js';
+import { createForwardServer, forwardTo } from './forward.js';
+import { BAD_REQUEST, NOT_FOUND, isAcmeChallenge, parseHttpHead, redirectResponse, MAX_HTTP_HEAD_BYTES } from './http-head.js';
+import { acceptLogin, type LoginDeps } from './login.js';
+import { peek } from './peek.js';
+import { RateLimiter, type Clock } from './rate-limit.js';
+import { TunnelRegistry } from './registry.js';
+import { ALERT_UNRECOGNIZED_NAME, parseClientHello } from './sni.js';
+import { MemoryRouteStore } from './store/memory.js';
+import { RedisRouteStore } from './store/redis.js';
+import { routeKeys, type RouteStore } from './store/types.js';
+
+export const TUNNEL_WS_PATH = '/v1/tunnel';
+
+export interface RelayDeps {
+  log: Logger;
+  clock?: Clock;
+  /** Overrides the store chosen from the config (tests). */
+  store?: RouteStore;
+}
+
+export interface RelayAddresses {
+  https: number;
+  http: number | null;
+  tunnel: number;
+  forward: number | null;
+}
+
+export class RelayServer {
+  private readonly servers: Server[] = [];
+  private readonly clients = new Set<Socket>();
+  private registry!: TunnelRegistry;
+  private store!: RouteStore;
+  private nodeId: string;
+  private addresses?: RelayAddresses;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+
+  constructor(private readonly config: RelayConfig, private readonly deps: RelayDeps) {
+    this.clock = deps.clock ?? { now: () => Date.now() };
+    this.log = deps.log;
+    this.nodeId = config.cluster?.nodeId ?? 'single';
+  }
+
+  get tunnels(): number {
+    return this.registry.size;
+  }
+
+  async start(): Promise<RelayAddresses> {
+    const { config } = this;
+    const cluster = config.cluster;
+    this.store = this.deps.store ?? (cluster ? await RedisRouteStore.connect(cluster.redisUrl) : new MemoryRouteStore(this.clock));
+    this.registry = new TunnelRegistry({ nodeId: this.nodeId, routeTtlMs: cluster?.routeTtlMs ?? 60_000, store: this.store, log: this.log });
+    const limits = config.limits;
+    const loginDeps: LoginDeps = {
+      relayName: config.relayName,
+      zone: config.zone,
+      clock: this.clock,
+      log: this.log,
+      registry: this.registry,
+      loginsPerIp: new RateLimiter(limits.loginsPerIp, this.clock),
+      loginsPerDevice: new RateLimiter(limits.loginsPerDevice, this.clock),
+      loginTimeoutMs: limits.loginTimeoutMs,
+      maxClockSkewMs: limits.maxClockSkewMs,
+      checkDomain: createDomainChecker(config.dnsResolver),
+      tunnelLimits: {
+        maxStreams: limits.maxStreamsPerDevice,
+        keepaliveIntervalMs: limits.keepaliveIntervalMs,
+        keepaliveTimeoutMs: limits.keepaliveTimeoutMs,
+        streamWindowBytes: limits.streamWindowBytes,
+        sessionWindowBytes: limits.sessionWindowBytes,
+      },
+    };
+    const host = config.listen.host;
+    const httpsPort = await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'tls')), host, config.listen.https);
+    const httpPort = config.listen.http === null ? null
+      : await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'http')), host, config.listen.http);
+    const tunnelPort = await this.listen(await this.tunnelServer(loginDeps), host, config.listen.tunnel);
+    let forwardPort: number | null = null;
+    if (cluster) {
+      forwardPort = await this.listen(createForwardServer(cluster.secret, this.log, (meta, socket) => this.openLocal(meta, socket, undefined)), cluster.forwardListen.host, cluster.forwardListen.port);
+      const advertise = cluster.forwardAdvertise ?? `${cluster.forwardListen.host}:${forwardPort}`;
+      await this.store.setNode(this.nodeId, advertise, cluster.routeTtlMs);
+      const heartbeat = setInterval(() => void this.store.setNode(this.nodeId, advertise, cluster.routeTtlMs).catch(() => undefined), cluster.routeTtlMs / 3);
+      heartbeat.unref();
+      this.stopHeartbeat = () => clearInterval(heartbeat);
+    }
+    this.addresses = { https: httpsPort, http: httpPort, tunnel: tunnelPort, forward: forwardPort };
+    this.log.info({ nodeId: this.nodeId, ...this.addresses }, 'relay listening');
+    return this.addresses;
+  }
+
+  private stopHeartbeat = (): void => undefined;
+
+  async close(): Promise<void> {
+    this.stopHeartbeat();
+    for (const s of this.servers) s.close();
+    for (const c of this.clients) c.destroy();
+    await this.registry.close();
+    if (!this.deps.store) await this.store.close();
+  }
+
+  private listen(server: Server, host: string, port: number): Promise<number> {
+    this.servers.push(server);
+    server.maxConnections = this.config.limits.maxClientConnections;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  private async tunnelServer(loginDeps: LoginDeps): Promise<Server> {
+    const [cert, key] = await Promise.all([readFile(this.config.tunnelTls.cert), readFile(this.config.tunnelTls.key)]);
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024, perMessageDeflate: false });
+    const upgrade = http.createServer((_req, res) => res.writeHead(404).end());
+    upgrade.on('upgrade', (req, socket, head) => {
+      if (req.url !== TUNNEL_WS_PATH) return void socket.destroy();
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const stream = createWebSocketStream(ws);
+        stream.on('error', () => stream.destroy());
+        void this.login(stream, (socket as Socket).remoteAddress ?? 'unknown', loginDeps);
+      });
+    });
+    const server = tls.createServer({ cert, key, ALPNProtocols: [TUNNEL_ALPN, 'http/1.1'], handshakeTimeout: this.config.limits.loginTimeoutMs });
+    server.on('secureConnection', (socket) => {
+      socket.on('error', () => socket.destroy());
+      socket.setNoDelay(true);
+      if (this.registry.size >= this.config.limits.maxTunnels) return void socket.destroy();
+      if (socket.alpnProtocol === TUNNEL_ALPN) void this.login(socket, socket.remoteAddress ?? 'unknown', loginDeps);
+      else upgrade.emit('connection', socket);
+    });
+    server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'tunnel TLS handshake failed'));
+    return server;
+  }
+
+  private async login(transport: import('node:stream').Duplex, remote: string, deps: LoginDeps): Promise<void> {
+    try {
+      await acceptLogin(transport, remote, deps);
+    } catch (err) {
+      this.log.warn({ remote, err: (err as Error).message }, 'tunnel login failed');
+      transport.destroy();
+    }
+  }
+
+  private onPublic(socket: Socket, kind: 'tls' | 'http'): void {
+    const limits = this.config.limits;
+    this.clients.add(socket);
+    socket.once('close', () => this.clients.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(limits.clientIdleTimeoutMs, () => socket.destroy());
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    if (kind === 'tls') {
+      peek(socket, (d) => parseClientHello(d, limits.clientHelloBytes), limits.clientHelloBytes + 5, limits.clientHelloTimeoutMs)
+        .then(({ result, data }) => this.route({ kind, serverName: result.serverName, remoteAddress }, socket, data))
+        .catch((err: Error) => {
+          this.log.debug({ remoteAddress, err: err.message }, 'ClientHello rejected');
+          socket.destroy();
+        });
+      return;
+    }
+    peek(socket, parseHttpHead, MAX_HTTP_HEAD_BYTES, limits.clientHelloTimeoutMs)
+      .then(({ result, data }) => {
+        if (isAcmeChallenge(result.head)) return this.route({ kind, serverName: result.head.host, remoteAddress }, socket, data);
+        socket.end(redirectResponse(result.head));
+      })
+      .catch(() => socket.end(BAD_REQUEST));
+  }
+
+  /** Local tunnel first; in a cluster, the node that owns the name; otherwise refuse this connection only. */
+  private async route(meta: StreamMeta, socket: Socket, initial: Buffer): Promise<void> {
+    if (this.openLocal(meta, socket, initial)) return;
+    const cluster = this.config.cluster;
+    if (cluster) {
+      try {
+        for (const key of routeKeys(meta.serverName)) {
+          const owner = await this.store.lookup(key);
+          if (!owner || owner.nodeId === this.nodeId) continue;
+          const address = await this.store.getNode(owner.nodeId);
+          if (!address) continue;
+          forwardTo(address, cluster.secret, meta, socket, initial);
+          return;
+        }
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'route lookup failed');
+      }
+    }
+    this.log.debug({ serverName: meta.serverName }, 'no device serves this name');
+    if (meta.kind === 'tls') socket.end(ALERT_UNRECOGNIZED_NAME);
+    else socket.end(NOT_FOUND);
+  }
+
+  private openLocal(meta: StreamMeta, socket: Socket, initial: Buffer | undefined): boolean {
+    const tunnel = this.registry.find(meta.serverName);
+    if (!tunnel) return false;
+    try {
+      tunnel.open(meta, socket, initial);
+      return true;
+    } catch (err) {
+      this.log.warn({ deviceId: tunnel.deviceId, err: (err as Error).message }, 'stream refused');
+      socket.destroy();
+      return true;
+    }
+  }
+}
