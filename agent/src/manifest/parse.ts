@@ -64,7 +64,7 @@ export function parseAppObject(input: unknown): ParseResult {
 
   const hearth = validFields<RawHearthBlock>((document as Record<string, unknown>)['x-hearth'], ['x-hearth'], issues);
   const identity = checkHearthBlock(hearth ?? {}, serviceNames, issues);
-  if (top.name !== undefined && identity.id !== undefined && top.name !== identity.id) {
+  if (top.name !== undefined && identity.id !== undefined && !issues.hasIssueAt(['x-hearth', 'id']) && top.name !== identity.id) {
     issues.add(['name'], `the compose project name "${top.name}" must equal x-hearth.id "${identity.id}" (or be left out)`);
   }
   const volumes = declaredVolumes(top.volumes, issues);

@@ -75,12 +75,14 @@ function parseLong(entry: LongVolume, path: Path, issues: IssueList): { source: 
     issues.add([...path, 'source'], 'is required: anonymous volumes are not supported (name the volume so its data is kept)');
     return undefined;
   }
-  const looksLikeBind = entry.source.startsWith('.') || entry.source.startsWith('/') || entry.source.startsWith('~');
-  if (looksLikeBind !== (entry.type === 'bind')) {
-    issues.add([...path, 'type'], entry.type === 'bind' ? 'a bind source must be a path relative to the app folder (./...)' : `a volume source must be a volume name, not the path "${entry.source}"`);
+  const looksLikePath = /^[./~]/.test(entry.source);
+  if (entry.type === 'volume' && looksLikePath) {
+    issues.add([...path, 'source'], `a volume source must be a volume name, not the path "${entry.source}" (use type: bind)`);
     return undefined;
   }
-  return { source: entry.source, target: entry.target, readOnly: entry.read_only ?? false };
+  // Compose resolves a long-syntax bind source against the project folder even without a leading ./
+  const source = entry.type === 'bind' && !looksLikePath ? `./${entry.source}` : entry.source;
+  return { source, target: entry.target, readOnly: entry.read_only ?? false };
 }
 
 /** Normalises one service's mount list; order is kept (later mounts may nest inside earlier ones). */
