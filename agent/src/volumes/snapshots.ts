@@ -1,10 +1,11 @@
 // Copies of an app's data folder taken before an update, restored on rollback. `cp -a` keeps owners, modes
 // and times (app containers run as arbitrary users) and `--reflink=auto` makes it nearly free on btrfs/xfs.
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rm, statfs } from 'node:fs/promises';
+import { mkdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AppPaths } from './paths.js';
+import { syncDirInPlace } from './sync-dir.js';
 
 const run = promisify(execFile);
 
@@ -21,12 +22,11 @@ export class Snapshots {
     return dir;
   }
 
-  /** Replaces the data folder's contents with the snapshot's, in place (bind mounts keep pointing at it). */
+  /** Makes the data folder's contents the snapshot's again, in place (running bind mounts keep seeing it). */
   async restore(app: string, snapshot: string): Promise<void> {
     const dst = this.paths.dataRoot(app);
     await mkdir(dst, { recursive: true });
-    for (const entry of await readdir(dst)) await rm(join(dst, entry), { recursive: true, force: true });
-    await run('cp', ['-a', '--reflink=auto', `${snapshot}/.`, dst]);
+    await syncDirInPlace(snapshot, dst);
   }
 
   async discard(snapshot: string): Promise<void> {

@@ -1,0 +1,4 @@
+export { HearthClient, ApiError, type HealthReport, type InstallLine, type InstallResult } from './client.js';
+export { fetchTransport, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+export type { AppStatus, ServiceStatus, AppPhase } from '../apps/status.js';
+export type { AgentEvent } from '../events.js';
