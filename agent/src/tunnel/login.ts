@@ -3,7 +3,8 @@
 import type { Duplex } from 'node:stream';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { encodeFrame, readFrame } from './frames.js';
-import { Challenge, PROTOCOL_VERSION, ServerReply, parseMessage, signedPayload, type Hello, type Refusal, type Welcome } from './protocol.js';
+import { Value } from '@sinclair/typebox/value';
+import { Challenge, PROTOCOL_VERSION, Refusal, ServerReply, parseMessage, signedPayload, type Hello, type Welcome } from './protocol.js';
 
 export interface DeviceKeyPair {
   publicKey: Uint8Array;
@@ -24,7 +25,9 @@ export async function deviceLogin(
   now: number,
   timeoutMs: number,
 ): Promise<Welcome> {
-  const challenge = parseMessage<Challenge>(Challenge, await readFrame(transport, timeoutMs), 'challenge');
+  const first = await readFrame(transport, timeoutMs);
+  if (Value.Check(Refusal, first)) throw new RelayRefusedError(first.code, first.message); // e.g. rate-limited before any challenge
+  const challenge = parseMessage<Challenge>(Challenge, first, 'challenge');
   if (challenge.relay !== relayName) throw new Error(`relay calls itself ${challenge.relay}, expected ${relayName}`);
   const nonce = Buffer.from(challenge.nonce, 'base64');
   if (nonce.length !== 32) throw new Error('challenge nonce must be 32 bytes');
