@@ -38,14 +38,22 @@ export class IssueList {
     return this.entries.length;
   }
 
-  toArray(): ManifestIssue[] {
-    return this.entries.map((entry) => ({ path: formatPath(entry.path), message: entry.message }));
+  /** The issues as reported to callers; `lineOf` maps a path to its line when there is source text. */
+  toArray(lineOf?: (path: Path) => number | undefined): ManifestIssue[] {
+    return this.entries.map((entry) => {
+      const issue: ManifestIssue = { path: formatPath(entry.path), message: entry.message };
+      const line = entry.path.length > 0 ? lineOf?.(entry.path) : undefined;
+      if (line !== undefined) issue.line = line;
+      return issue;
+    });
   }
 }
 
-/** One line per issue, `path: message`; issues about the file as a whole show as `(file)`. */
+/** One line per issue, `path: message (line N)`; issues about the file as a whole show as `(file)`. */
 export function formatIssues(issues: readonly ManifestIssue[]): string {
-  return issues.map((issue) => `${issue.path === '' ? '(file)' : issue.path}: ${issue.message}`).join('\n');
+  return issues
+    .map((issue) => `${issue.path === '' ? '(file)' : issue.path}: ${issue.message}${issue.line === undefined ? '' : ` (line ${issue.line})`}`)
+    .join('\n');
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -48,12 +48,10 @@ function checkAcrossServices(services: Record<string, ServiceSpec>, identity: Re
   }
 }
 
-/** Validates and normalises an already-parsed document (e.g. from JSON or a test). */
-export function parseAppObject(input: unknown): ParseResult {
-  const issues = new IssueList();
+function checkDocument(input: unknown, issues: IssueList): AppManifest | undefined {
   if (!isPlainObject(input)) {
     issues.add([], `the file must be a mapping (a compose file with services and x-hearth), but it is ${describeKind(input)}`);
-    return { ok: false, issues: issues.toArray() };
+    return undefined;
   }
   const document = resolveDollars(input, issues);
   collectStructuralIssues(ComposeFileSchema, document, [], issues);
@@ -75,7 +73,7 @@ export function parseAppObject(input: unknown): ParseResult {
     if (raw !== undefined) services[name] = normaliseService(name, raw, context, issues);
   }
   checkAcrossServices(services, identity, issues);
-  if (issues.count > 0) return { ok: false, issues: issues.toArray() };
+  if (issues.count > 0) return undefined;
 
   // With no issues every identity field was present and valid (the schema requires them).
   const manifest: AppManifest = {
@@ -89,13 +87,24 @@ export function parseAppObject(input: unknown): ParseResult {
   };
   if (identity.icon !== undefined) manifest.icon = identity.icon;
   if (identity.description !== undefined) manifest.description = identity.description;
-  return { ok: true, manifest };
+  return manifest;
 }
 
-/** Parses compose YAML text with an x-hearth block. */
+/** Validates and normalises an already-parsed document (e.g. from JSON or a test). */
+export function parseAppObject(input: unknown): ParseResult {
+  const issues = new IssueList();
+  const manifest = checkDocument(input, issues);
+  return manifest ? { ok: true, manifest } : { ok: false, issues: issues.toArray() };
+}
+
+/** Parses compose YAML text with an x-hearth block; issues carry the line they refer to. */
 export function parseAppFile(text: string): ParseResult {
   const issues = new IssueList();
   const parsed = parseYaml(text, issues);
   if (parsed === undefined) return { ok: false, issues: issues.toArray() };
-  return parseAppObject(parsed.value);
+  const manifest = checkDocument(parsed.value, issues);
+  if (manifest) return { ok: true, manifest };
+  // In file order, so an author can walk down the file fixing them; issues without a line (whole file) come first.
+  const located = issues.toArray(parsed.lineOf).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { ok: false, issues: located };
 }

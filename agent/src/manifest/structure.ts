@@ -43,7 +43,7 @@ function describeValue(value: unknown): string {
   const kind = kindOfValue(value);
   if (kind === 'string') return `"${String(value).slice(0, 40)}"`;
   if (kind === 'number' || kind === 'boolean') return String(value);
-  return kind === 'null' ? 'nothing' : `a ${kind}`;
+  return kind === 'null' ? 'nothing' : kind === 'other' ? `a ${typeof value}` : `a ${kind}`;
 }
 
 /** `/services/web/volumes/1` → ['services', 'web', 'volumes', 1], numbers only where the value is a list. */
@@ -65,6 +65,8 @@ function reportError(error: ValueError, base: Path, root: unknown, issues: Issue
     issues.add(path, 'is required');
     return;
   }
+  // TypeBox follows "is required" with a type error for the missing (undefined) value: one issue is enough.
+  if (error.value === undefined) return;
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
     const key = String(path[path.length - 1]);
     // Compose extension keys are for tools and anchors; compose ignores them and so do we (but not inside x-hearth).

@@ -89,6 +89,8 @@ export interface AppManifest {
 export interface ManifestIssue {
   path: string;
   message: string;
+  /** 1-based line in the YAML text where the problem is (set by parseAppFile, not by parseAppObject). */
+  line?: number;
 }
 
 export type ParseResult =

@@ -1,6 +1,6 @@
 // Every refused feature and every kind of bad input, each asserting the exact field path and the reason.
 import t from 'tap';
-import { parseAppFile } from '../../src/manifest/index.js';
+import { formatIssues, parseAppFile, parseAppObject } from '../../src/manifest/index.js';
 import { baseDoc, issuesFor, issuesOf, withHearth, withWeb, type Doc } from './fixtures.js';
 
 const granted = (permissions: Doc): Doc => ({ 'x-hearth': { ...(baseDoc()['x-hearth'] as Doc), permissions } });
@@ -174,4 +174,30 @@ networks:
   }
   t.notOk(paths.includes('name'), 'an invalid id is reported once, not again as a name mismatch');
   t.equal(new Set(issues.map((issue) => `${issue.path} ${issue.message}`)).size, issues.length, 'no duplicates');
+  const lineOf = (path: string): number | undefined => issues.find((issue) => issue.path === path)?.line;
+  t.equal(lineOf('x-hearth.id'), 3);
+  t.equal(lineOf('x-hearth.routes.blog'), 7);
+  t.equal(lineOf('services.web.privileged'), 11);
+  t.equal(lineOf('services.web.environment.SECRET'), 14);
+  t.equal(lineOf('services.web.volumes[0]'), 15);
+  t.equal(lineOf('services.db.build'), 20);
+  t.equal(lineOf('networks'), 21);
+  t.same(issues.map((issue) => issue.line), issues.map((issue) => issue.line).sort((a, b) => (a ?? 0) - (b ?? 0)), 'in file order');
+  t.match(formatIssues(issues), /^x-hearth\.id: "Bad_Id" is not a valid app id.* \(line 3\)$/m);
+});
+
+t.test('lines point at the nearest existing node for missing keys and merged keys', async (t) => {
+  const text = `x-base: &base
+  privileged: true
+x-hearth:
+  id: demo
+  version: 1.0.0
+services:
+  web:
+    <<: *base
+    image: busybox
+`;
+  const issues = issuesOf(parseAppFile(text));
+  t.match(issues, [{ path: 'x-hearth.name', message: 'is required', line: 3 }, { path: 'services.web.privileged', message: /refused/, line: 7 }]);
+  t.same(issuesOf(parseAppObject({})).map((issue) => issue.line), [undefined, undefined], 'no lines without source text');
 });
