@@ -23,8 +23,9 @@ export function checkAppId(id: string, path: Path, issues: IssueList): void {
 }
 
 function checkVersion(version: string, path: Path, issues: IssueList): string {
+  // Strict: `v1.2.0` and `=1.2.0` are loose spellings semver tolerates; a manifest has one canonical spelling.
   const clean = semver.valid(version);
-  if (clean === null || version.trim() !== version) {
+  if (clean !== version) {
     issues.add(path, `"${version}" is not a semantic version (expected MAJOR.MINOR.PATCH, e.g. 1.2.0)`);
     return version;
   }

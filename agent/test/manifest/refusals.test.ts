@@ -62,6 +62,7 @@ const cases: [label: string, doc: unknown, path: string, reason: RegExp][] = [
   ['id too long', withHearth({ id: 'a'.repeat(32) }), 'x-hearth.id', /not a valid app id/],
   ['project name differs from id', { ...baseDoc(), name: 'other' }, 'name', /must equal x-hearth.id "demo"/],
   ['bad semver', withHearth({ version: '1.2' }), 'x-hearth.version', /"1.2" is not a semantic version/],
+  ['semver with a v prefix', withHearth({ version: 'v1.0.0' }), 'x-hearth.version', /"v1.0.0" is not a semantic version/],
   ['version as a YAML number', withHearth({ version: 1.2 }), 'x-hearth.version', /must be a string, got 1.2/],
   ['missing x-hearth', { services: baseDoc().services }, 'x-hearth', /is required/],
   ['missing services', { 'x-hearth': baseDoc()['x-hearth'] }, 'services', /is required/],
