@@ -1,6 +1,6 @@
 // Raspberry Pi tryboot adapter over a directory and a real FAT image (mtools), with the device tree and boot id
 // as fixture files: fresh → trial armed → tryboot boot of B → commit; or → came back on A → mark bad; bad input.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ function u32(n: number): Buffer {
   return b;
 }
 
-async function setup(t: Tap.Test, backend: (typeof backends)[number], files: Record<string, string>) {
+async function setup(t: Test, backend: (typeof backends)[number], files: Record<string, string>) {
   const fx = await backend.create(files);
   const proc = await mkdtemp(join(tmpdir(), 'hearth-rpi-proc-'));
   t.teardown(async () => {

@@ -1,6 +1,6 @@
 // systemd-boot adapter over a directory and over a real FAT image edited with mtools: the full A/B lifecycle
 // (fresh → trial → loader counts down → commit, or → exhausted → fell back → mark bad) and bad-input handling.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ function fresh(): Record<string, string> {
   );
 }
 
-async function setup(t: Tap.Test, backend: (typeof backends)[number], files: Record<string, string>) {
+async function setup(t: Test, backend: (typeof backends)[number], files: Record<string, string>) {
   const fx: EspFixture = await backend.create(files);
   const procDir = await mkdtemp(join(tmpdir(), 'hearth-proc-'));
   t.teardown(async () => {
