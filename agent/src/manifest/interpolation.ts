@@ -19,6 +19,12 @@ function walk(value: unknown, path: Path, issues: IssueList): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
+      // YAML and JSON.parse both produce an own "__proto__" key; copying it by assignment would replace the prototype
+      // of the copy and silently drop the entry. No compose field is called that, so it is refused here, once.
+      if (key === '__proto__') {
+        issues.add([...path, key], 'the key "__proto__" is not allowed');
+        continue;
+      }
       // Extension blocks (other than x-hearth) are ignored entirely, so their contents are not interpolated either.
       const isEnvironmentName = path[0] === 'services' && path[2] === 'environment';
       if (key.startsWith('x-') && !isEnvironmentName && !(path.length === 0 && key === 'x-hearth')) {

@@ -36,14 +36,15 @@ function checkAcrossServices(services: Record<string, ServiceSpec>, identity: Re
   }
   for (const [name, spec] of Object.entries(services)) {
     for (const [dependency, condition] of Object.entries(spec.dependsOn)) {
-      const target = services[dependency];
+      const target = Object.hasOwn(services, dependency) ? services[dependency] : undefined;
       if (condition === 'service_healthy' && target !== undefined && target.healthcheck === undefined && !issues.hasIssueAt(['services', dependency, 'healthcheck'])) {
         issues.add(['services', name, 'depends_on', dependency], `waits for ${dependency} to be healthy, but ${dependency} has no healthcheck`);
       }
     }
   }
   for (const route of identity.routes) {
-    const target = services[route.service];
+    // Own keys only: a route to "toString" must not find Object.prototype.toString.
+    const target = Object.hasOwn(services, route.service) ? services[route.service] : undefined;
     if (target !== undefined && !target.expose.includes(route.port)) target.expose = [...target.expose, route.port].sort((a, b) => a - b);
   }
 }

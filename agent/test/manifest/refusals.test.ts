@@ -202,3 +202,23 @@ services:
   t.match(issues, [{ path: 'x-hearth.name', message: 'is required', line: 3 }, { path: 'services.web.privileged', message: /refused/, line: 7 }]);
   t.same(issuesOf(parseAppObject({})).map((issue) => issue.line), [undefined, undefined], 'no lines without source text');
 });
+
+t.test('keys that collide with Object.prototype are plain names, and __proto__ is refused', async (t) => {
+  const text = `x-hearth: {id: demo, name: Demo, version: 1.0.0, routes: {demo: "toString:80"}}
+services:
+  web: {image: busybox, depends_on: {constructor: {condition: service_healthy}}, environment: {__proto__: x}}
+  __proto__: {image: busybox}
+`;
+  const issues = issuesOf(parseAppFile(text));
+  const expected: [string, RegExp][] = [
+    ['x-hearth.routes.demo', /service "toString", which is not defined/],
+    ['services.web.depends_on.constructor', /service "constructor", which is not defined/],
+    ['services.web.environment.__proto__', /"__proto__" is not allowed/],
+    ['services.__proto__', /"__proto__" is not allowed/],
+  ];
+  for (const [path, reason] of expected) t.ok(issues.some((issue) => issue.path === path && reason.test(issue.message)), path, { found: issues });
+  t.equal(issues.length, expected.length);
+  const fromJson = issuesFor(JSON.parse('{"__proto__": {"polluted": true}, "x-hearth": {"id": "demo", "name": "D", "version": "1.0.0"}, "services": {"web": {"image": "busybox"}}}'));
+  t.match(fromJson, [{ path: '__proto__', message: /not allowed/ }]);
+  t.equal(({} as Record<string, unknown>).polluted, undefined);
+});
