@@ -92,7 +92,8 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     await waitFor(() => httpPost(chalMgmtPort, '/set-default-ipv4', { ip: opts.defaultIPv4 ?? '127.0.0.1' }), 'pebble-challtestsrv', logFile);
     procs.push(spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
       stdio: ['ignore', out, out],
-      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', ...opts.env },
+      // No authorization reuse: every order is validated, so a test that breaks validation sees it fail.
+      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0', ...opts.env },
     }));
     await waitFor(() => httpsGet(`https://127.0.0.1:${acmePort}/dir`, listenerCaPem), 'pebble', logFile);
   } catch (err) {

@@ -26,6 +26,8 @@ export interface AcmeSourceOptions {
   clock?: Clock;
   random?: () => number;
   policy?: RenewalPolicy;
+  /** acme-client's polling of pending orders/challenges (its defaults: 10 attempts, 5..30 s apart). */
+  pollBackoff?: { attempts: number; minMs: number; maxMs: number };
   /** Called after a certificate is installed (loaded from disk, issued or renewed). */
   onChange?: (bundle: CertBundle, how: 'loaded' | 'issued' | 'renewed') => void;
 }
@@ -211,15 +213,27 @@ export class AcmeCertificateSource implements CertificateSource {
 
   private async acmeClient(): Promise<acme.Client> {
     if (this.client) return this.client;
-    const url = this.opts.directoryUrl;
-    let accountKey = await this.store.readAccountKey(url);
-    if (accountKey === undefined) {
-      accountKey = (await acme.crypto.createPrivateEcdsaKey()).toString();
-      await this.store.writeAccountKey(url, accountKey);
-      this.log.info({ directoryUrl: url }, 'created ACME account key');
+    const directoryUrl = this.opts.directoryUrl;
+    const stored = await this.store.readAccount(directoryUrl);
+    const retry = this.opts.pollBackoff;
+    const make = (accountKey: string, accountUrl?: string): acme.Client => {
+      const client = new acme.Client({
+        directoryUrl, accountKey, ...(accountUrl ? { accountUrl } : {}),
+        ...(retry ? { backoffAttempts: retry.attempts, backoffMin: retry.minMs, backoffMax: retry.maxMs } : {}),
+      });
+      if (this.opts.directoryCaPem) trustForClient(client, this.opts.directoryCaPem);
+      return client;
+    };
+    if (stored) {
+      this.client = make(stored.keyPem, stored.accountUrl);
+      return this.client;
     }
-    const client = new acme.Client({ directoryUrl: url, accountKey });
-    if (this.opts.directoryCaPem) trustForClient(client, this.opts.directoryCaPem);
+    // A fresh key per registration: an existing account is never "re-created" (CAs reject empty updates).
+    const keyPem = (await acme.crypto.createPrivateEcdsaKey()).toString();
+    const client = make(keyPem);
+    await client.createAccount({ termsOfServiceAgreed: true, ...(this.opts.email ? { contact: [`mailto:${this.opts.email}`] } : {}) });
+    await this.store.writeAccount({ directoryUrl, accountUrl: client.getAccountUrl(), keyPem });
+    this.log.info({ directoryUrl }, 'registered ACME account');
     this.client = client;
     return client;
   }

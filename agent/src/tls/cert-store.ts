@@ -4,7 +4,17 @@ import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { normaliseHostname } from './names.js';
+
+const StoredAccountSchema = Type.Object({
+  directoryUrl: Type.String({ minLength: 1 }),
+  accountUrl: Type.String({ minLength: 1 }),
+  /** PKCS#8 PEM. Secret. */
+  keyPem: Type.String({ pattern: '^-----BEGIN [A-Z ]*PRIVATE KEY-----' }),
+});
+export type StoredAccount = Static<typeof StoredAccountSchema>;
 
 export class CertStore {
   readonly dir: string;
@@ -13,13 +23,27 @@ export class CertStore {
     this.dir = join(dataDir, 'tls');
   }
 
-  /** The account key for one ACME directory (accounts are per CA), or undefined if none yet. */
-  async readAccountKey(directoryUrl: string): Promise<string | undefined> {
-    return this.readSecret(this.accountPath(directoryUrl));
+  /**
+   * The registered account for one ACME directory (accounts are per CA), or undefined if none yet. Written only
+   * after the CA accepted the registration, so key and URL always belong together.
+   */
+  async readAccount(directoryUrl: string): Promise<StoredAccount | undefined> {
+    const path = this.accountPath(directoryUrl);
+    const text = await this.readSecret(path);
+    if (text === undefined) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new Error(`${path}: ACME account file is not valid JSON`);
+    }
+    if (!Value.Check(StoredAccountSchema, value)) throw new Error(`${path}: ACME account file does not match its schema`);
+    if (value.directoryUrl !== directoryUrl) throw new Error(`${path}: account belongs to ${value.directoryUrl}`);
+    return value;
   }
 
-  async writeAccountKey(directoryUrl: string, keyPem: string): Promise<void> {
-    await this.writeSecret(this.accountPath(directoryUrl), keyPem);
+  async writeAccount(account: StoredAccount): Promise<void> {
+    await this.writeSecret(this.accountPath(account.directoryUrl), JSON.stringify(account) + '\n');
   }
 
   /** The combined key + chain file for a certificate whose primary name is `primary`. */
@@ -38,7 +62,7 @@ export class CertStore {
 
   accountPath(directoryUrl: string): string {
     const id = createHash('sha256').update(directoryUrl).digest('hex').slice(0, 16);
-    return join(this.dir, `account-${id}.key`);
+    return join(this.dir, `account-${id}.json`);
   }
 
   private async readSecret(path: string): Promise<string | undefined> {

@@ -23,6 +23,8 @@ export type BundleCheck = { ok: true; bundle: CertBundle } | { ok: false; reason
 /** Parses the combined file layout written by serialiseBundle. */
 export function parseCombined(text: string, wanted: readonly string[], now: number): BundleCheck {
   const blocks = pemBlocks(text);
+  const begins = text.match(/-----BEGIN /g)?.length ?? 0;
+  if (begins !== blocks.length) return { ok: false, reason: `truncated or malformed PEM (${begins - blocks.length} unterminated block(s))` };
   const keys = blocks.filter((b) => b.label.endsWith('PRIVATE KEY'));
   const certs = blocks.filter((b) => b.label === 'CERTIFICATE');
   if (keys.length !== 1) return { ok: false, reason: `expected one private key, found ${keys.length}` };
@@ -40,6 +42,8 @@ export function checkBundle(keyPem: string, chainPem: string, wanted: readonly s
   } catch (err) {
     return { ok: false, reason: `certificate does not parse (${(err as Error).message})` };
   }
+  const chainCheck = checkChain(chainPem);
+  if (chainCheck) return { ok: false, reason: chainCheck };
   let key;
   try {
     key = createPrivateKey(keyPem);
@@ -79,4 +83,24 @@ export function certificateNames(leaf: X509Certificate): string[] {
     }
   }
   return names;
+}
+
+/**
+ * Each certificate must be signed by the next, and a CA-issued leaf must come with its intermediate: a file cut
+ * at a block boundary would otherwise serve a chain browsers reject.
+ */
+function checkChain(chainPem: string): string | undefined {
+  let certs: X509Certificate[];
+  try {
+    certs = pemBlocks(chainPem).filter((b) => b.label === 'CERTIFICATE').map((b) => new X509Certificate(b.pem));
+  } catch (err) {
+    return `certificate chain does not parse (${(err as Error).message})`;
+  }
+  const leaf = certs[0] as X509Certificate;
+  if (certs.length === 1 && !leaf.checkIssued(leaf)) return 'chain has no intermediate certificate';
+  for (let i = 0; i + 1 < certs.length; i++) {
+    const [child, parent] = [certs[i] as X509Certificate, certs[i + 1] as X509Certificate];
+    if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) return `chain broken at certificate ${i + 1}`;
+  }
+  return undefined;
 }
