@@ -1,6 +1,6 @@
 // First boot against real tools: a sparse GPT disk image with an ext4 data partition (mke2fs at an offset) is
 // "written to a bigger disk" (truncate), then grown with sfdisk + e2fsck + resize2fs through a loop device.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { silentLogger } from './helpers/logger.js';
 const DEVICE_ID = 'mfrggzdfmztwq2lknnwg23tpob';
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' });
 
-async function workDir(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<string> {
+async function workDir(t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hearth-firstboot-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;
