@@ -13,6 +13,7 @@ PKGS=(
   pebble tcpdump openssh-server openssh-client curl openssl iproute2
   mtools dosfstools fdisk e2fsprogs util-linux  # firmware-hooks: FAT boot partitions via mtools, sfdisk/resize2fs/losetup
   redis-server  # relay scale-out test: shared name → node map
+  chromium  # browser tests: client-auth (WebCrypto P-256 signer, pairing) runs in headless Chromium
 )
 
 missing=()
