@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { loadOrCreateDeviceIdentity, type DeviceIdentity } from '../../src/identity/device-identity.js';
 import { loadOrCreatePairingSecret } from '../../src/identity/pairing-secret.js';
@@ -26,7 +26,7 @@ export interface Device {
   close(): Promise<void>;
 }
 
-export async function startDevice(opts: { limit?: LimitConfig } = {}): Promise<Device> {
+export async function startDevice(opts: { limit?: LimitConfig; extraRoutes?: (app: FastifyInstance) => void } = {}): Promise<Device> {
   const dir = await mkdtemp(join(tmpdir(), 'hearth-pairing-'));
   const logger = pino({ level: 'silent' });
   const clock = { now: Date.now() };
@@ -44,6 +44,7 @@ export async function startDevice(opts: { limit?: LimitConfig } = {}): Promise<D
     await admin.register(ownerAuth, { clients });
     await admin.register(pairingAdminRoutes, { service, clients, get relay() { return relay.value; } });
   });
+  opts.extraRoutes?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
