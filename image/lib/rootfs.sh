@@ -1,0 +1,137 @@
+# Root filesystem: a cached mmdebstrap base (keyed by package lists + hooks), then the Hearth layer on top.
+# shellcheck shell=bash
+
+SUITE=trixie
+MIRROR=${HEARTH_MIRROR:-http://deb.debian.org/debian}
+
+# Cache key: anything that changes what mmdebstrap produces. The overlay and the agent are NOT in it,
+# so an agent-only change reuses the base (warm rebuild).
+base_key() {
+  {
+    echo "$SUITE $ARCH $MIRROR $COMPONENTS"
+    mmdebstrap --version
+    cat "$HERE/packages/base.list" "$HERE/packages/board-$BOARD.list" "$HERE"/hooks/*
+  } | sha256sum | cut -c1-16
+}
+
+# The base layer's SOURCE_DATE_EPOCH: the last commit touching the lists or hooks, so the cached base and a cold
+# build of the same commit agree (fallback: a fixed date for an uncommitted tree).
+base_epoch() {
+  local t
+  t=$(git -C "$ROOT" log -1 --format=%ct -- image/packages image/hooks 2>/dev/null || true)
+  echo "${t:-1735689600}"
+}
+
+enable_binfmt() {
+  [ "$ARCH" = arm64 ] || return 0
+  [ "$(uname -m)" = aarch64 ] && return 0
+  [ -e /proc/sys/fs/binfmt_misc/status ] || mount binfmt_misc -t binfmt_misc /proc/sys/fs/binfmt_misc
+  update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || die "qemu-aarch64 binfmt handler not registered (apt-get install qemu-user-static binfmt-support)"
+}
+
+# Produces $BASE_TAR and $BASE_PKGS (dpkg-query of the exact versions installed).
+build_base() {
+  local key; key=$(base_key)
+  mkdir -p "$CACHE"
+  BASE_TAR=$CACHE/base-$BOARD-$key.tar
+  BASE_PKGS=$CACHE/base-$BOARD-$key.packages.txt
+  if [ "$USE_CACHE" = 1 ] && [ -f "$BASE_TAR" ] && [ -f "$BASE_PKGS" ]; then
+    log "base rootfs from cache: $(basename "$BASE_TAR")"
+    return 0
+  fi
+  enable_binfmt
+  local mode=${HEARTH_MMDEBSTRAP_MODE:-unshare}
+  local include; include=$(read_list "$HERE/packages/base.list"),$(read_list "$HERE/packages/board-$BOARD.list")
+  local tmp=$BASE_TAR.tmp.$$
+  rm -f "$CACHE"/base-"$BOARD"-*.tar.tmp.*
+  SOURCE_DATE_EPOCH=$(base_epoch) mmdebstrap --mode="$mode" --format=tar --variant=minbase --arch="$ARCH" \
+    --components="$COMPONENTS" --include="$include" \
+    --essential-hook="$HERE/hooks/essential.sh \"\$1\"" \
+    --customize-hook="$HERE/hooks/customize.sh \"\$1\" $BOARD" \
+    --customize-hook="chroot \"\$1\" dpkg-query -W -f='\${Package}\t\${Version}\t\${Architecture}\n' > \"$tmp.pkgs\"" \
+    "$SUITE" "$tmp" "$MIRROR" >&2 \
+    || die "mmdebstrap failed (mode=$mode); with --mode=unshare failing, try HEARTH_MMDEBSTRAP_MODE=root"
+  LC_ALL=C sort "$tmp.pkgs" > "$tmp.pkgs.sorted" && rm -f "$tmp.pkgs"
+  commit_file "$tmp.pkgs.sorted" "$BASE_PKGS"
+  commit_file "$tmp" "$BASE_TAR"
+  # Keep only this key's base for this board: old ones are dead weight (~600 MB each).
+  find "$CACHE" -maxdepth 1 -name "base-$BOARD-*" ! -name "base-$BOARD-$key.*" -delete
+}
+
+extract_base() {
+  rm -rf "$ROOTFS"
+  mkdir -p "$ROOTFS"
+  tar -C "$ROOTFS" --numeric-owner --xattrs --xattrs-include='*' -xpf "$BASE_TAR"
+}
+
+# CommonJS dependencies bundled into ESM expect require, __filename and __dirname (ssh2 via dockerode uses __dirname).
+ESM_BANNER="import{createRequire}from'module';import{fileURLToPath as __hearthFileURLToPath}from'url';import{dirname as __hearthDirname}from'path';const require=createRequire(import.meta.url);const __filename=__hearthFileURLToPath(import.meta.url);const __dirname=__hearthDirname(__filename);"
+
+# The agent and CLI, each ONE esm file run by the guest's node; the health check likewise.
+bundle_js() { # ENTRY OUT
+  (cd "$ROOT" && npx --no-install esbuild "$1" --bundle --platform=node --format=esm --target=node20 \
+    --log-level=warning --legal-comments=none --external:*.node --outfile="$2" \
+    "--banner:js=$ESM_BANNER")
+}
+
+install_hearth_layer() {
+  local lib=$ROOTFS/usr/lib/hearth
+  mkdir -p "$lib" "$ROOTFS/usr/share/doc/hearth"
+  cp -a "$HERE/overlay/common/." "$ROOTFS/"
+  [ -d "$HERE/overlay/$BOARD" ] && cp -a "$HERE/overlay/$BOARD/." "$ROOTFS/"
+  [ "$DEV" = 1 ] && cp -a "$HERE/overlay/dev/." "$ROOTFS/"
+  cat "$HERE/boards/$BOARD.fstab" >> "$ROOTFS/etc/fstab"
+  rm -f "$ROOTFS/efi/.keep" "$ROOTFS/data/.keep"
+  mkdir -p "$ROOTFS/efi" "$ROOTFS/data" "$ROOTFS/boot/firmware"
+  # NetworkManager writes /run/NetworkManager/resolv.conf; /etc is read-only.
+  ln -sfn ../run/NetworkManager/resolv.conf "$ROOTFS/etc/resolv.conf"
+  cp "$ROOT/docs/IMAGE.md" "$ROOTFS/usr/share/doc/hearth/IMAGE.md" 2>/dev/null || true
+
+  bundle_js image/src/health/main.ts "$lib/health-check.mjs"
+  if [ -f "$ROOT/agent/src/main.ts" ]; then
+    bundle_js agent/src/main.ts "$lib/agent.mjs"
+  else
+    log "WARNING: agent/src/main.ts does not exist yet: image has no agent (hearth-agent.service is skipped)"
+  fi
+  if [ -f "$ROOT/agent/src/cli/main.ts" ]; then
+    bundle_js agent/src/cli/main.ts "$lib/hearth-cli.mjs"
+    printf '#!/bin/sh\nexec /usr/bin/node /usr/lib/hearth/hearth-cli.mjs "$@"\n' > "$ROOTFS/usr/bin/hearth"
+    chmod 0755 "$ROOTFS/usr/bin/hearth"
+  else
+    log "WARNING: agent/src/cli/main.ts does not exist yet: image has no /usr/bin/hearth"
+  fi
+  find "$lib" -type f -exec chmod 0644 {} +
+
+  local units="hearth-agent.service hearth-health.service podman.socket NetworkManager.service systemd-timesyncd.service"
+  [ "$DEV" = 1 ] && units="$units hearth-boot-marker.service"
+  # shellcheck disable=SC2086
+  systemctl --root="$ROOTFS" enable $units >/dev/null 2>&1 || die "systemctl enable failed for: $units"
+  # Appliance: no interactive first-boot wizard, no units that want a writable /etc.
+  systemctl --root="$ROOTFS" mask systemd-firstboot.service systemd-networkd-wait-online.service \
+    apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service >/dev/null 2>&1 || true
+
+  # Reproducibility: what the overlay step itself could leave behind.
+  rm -rf "$ROOTFS"/var/log/* "$ROOTFS"/var/cache/ldconfig/aux-cache "$ROOTFS"/tmp/* "$ROOTFS"/var/tmp/*
+  : > "$ROOTFS/etc/machine-id"
+}
+
+# Kernel and initramfs leave the root (they go to the boot partition, per slot).
+take_boot_files() {
+  local kernel initrd
+  kernel=$(find "$ROOTFS/boot" -maxdepth 1 -name 'vmlinuz-*' | sort | tail -1)
+  initrd=$(find "$ROOTFS/boot" -maxdepth 1 -name 'initrd.img-*' | sort | tail -1)
+  [ -n "$kernel" ] && [ -n "$initrd" ] || die "no kernel/initramfs in $ROOTFS/boot (did the customize hook run?)"
+  cp "$kernel" "$OUT/vmlinuz"
+  cp "$initrd" "$OUT/initrd.img"
+  KERNEL_VERSION=${kernel##*/vmlinuz-}
+  rm -f "$ROOTFS"/boot/vmlinuz* "$ROOTFS"/boot/initrd.img* "$ROOTFS"/boot/System.map* "$ROOTFS"/vmlinuz* "$ROOTFS"/initrd.img*
+}
+
+make_squashfs() {
+  local tmp=$OUT/root.squashfs.tmp
+  rm -f "$tmp"
+  env -u SOURCE_DATE_EPOCH mksquashfs "$ROOTFS" "$tmp" -noappend -comp zstd -Xcompression-level "${HEARTH_ZSTD_LEVEL:-6}" -b 256K \
+    -reproducible -mkfs-time "$SOURCE_DATE_EPOCH" -all-time "$SOURCE_DATE_EPOCH" -no-progress -quiet >&2
+  commit_file "$tmp" "$OUT/root.squashfs"
+}

@@ -1,0 +1,41 @@
+// Entry of /usr/lib/hearth/health-check.mjs (hearth-health.service). Exit 0: this boot is good.
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { probeHealth, readAgentApiConfig, waitHealthy } from './check.js';
+
+const configPath = process.env.HEARTH_CONFIG ?? '/etc/hearth/agent.json';
+const agentBundle = process.env.HEARTH_AGENT_BUNDLE ?? '/usr/lib/hearth/agent.mjs';
+const deadlineMs = Number(process.env.HEARTH_HEALTH_DEADLINE_MS ?? 300_000);
+const slot = /(?:^|\s)hearth\.slot=(\S+)/.exec(process.env.HEARTH_CMDLINE ?? (await readCmdline()))?.[1] ?? '?';
+
+async function readCmdline(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  return readFile('/proc/cmdline', 'utf8').catch(() => '');
+}
+
+async function main(): Promise<number> {
+  if (!existsSync(agentBundle)) {
+    // An image built before the agent existed: the boot is judged on reaching this point alone.
+    console.log(`hearth-health: ok slot=${slot} (no agent in this image)`);
+    return 0;
+  }
+  const config = await readAgentApiConfig(configPath);
+  const r = await waitHealthy({
+    probe: () => probeHealth(config.api.socketPath, 5_000),
+    now: () => Date.now(),
+    sleep: (ms) => sleep(ms),
+    deadlineMs,
+    intervalMs: 1_000,
+  });
+  if (r.ok) {
+    console.log(`hearth-health: ok slot=${slot} agent ${r.detail} after ${r.attempts} probe(s)`);
+    return 0;
+  }
+  console.log(`hearth-health: FAILED slot=${slot}: agent not healthy after ${r.attempts} probe(s): ${r.detail}`);
+  return 1;
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  console.log(`hearth-health: FAILED slot=${slot}: ${(err as Error).message}`);
+  process.exit(1);
+});
