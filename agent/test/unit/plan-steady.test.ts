@@ -35,7 +35,8 @@ t.test('steady-state unhealthy during back-off: wait only', async (t) => {
 t.test('back-off that has ended, or belongs to another service, does not hold a restart back', async (t) => {
   const m = webApp({ id: 'blog' });
   const c = containerOf(m, 'web', { health: 'unhealthy' });
-  for (const backoffUntil of [{ 'blog/web': NOW }, { 'blog/web': NOW - 1 }, { 'other/web': NOW + 60_000 }, { 'blog/db': NOW + 60_000 }]) {
+  const cases: Array<Record<string, number>> = [{ 'blog/web': NOW }, { 'blog/web': NOW - 1 }, { 'other/web': NOW + 60_000 }, { 'blog/db': NOW + 60_000 }];
+  for (const backoffUntil of cases) {
     const p = planFor(targetOf(record(m)), onlyThis(c), ctx({ backoffUntil }));
     t.same(p.steps.map((s) => s.kind), ['restartContainer'], JSON.stringify(backoffUntil));
   }
