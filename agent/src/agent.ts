@@ -50,7 +50,7 @@ export class Agent {
     const now = parts.now ?? Date.now;
     this.startedAt = now();
     this.logger = parts.logger ?? pino({ level: config.logLevel, base: { svc: 'hearth-agent' } });
-    this.engine = parts.engine ?? new DockerEngine(config.engine.socketPath);
+    this.engine = parts.engine ?? new DockerEngine(config.engine.socketPath, config.engine.scope);
     const paths = new AppPaths(config.dataDir);
     this.store = new AppRecordStore(paths.stateFile());
     const locks = new AppLocks(now);

@@ -14,6 +14,8 @@ export const AgentConfigSchema = Type.Object(
       {
         /** podman's Docker-compatible socket by default; dockerd's /run/docker.sock works too. */
         socketPath: Type.String({ default: '/run/podman/podman.sock' }),
+        /** Label value marking what this agent owns; only tests and demos sharing one engine change it. */
+        scope: Type.String({ default: 'device', pattern: '^[a-zA-Z0-9_.-]{1,64}$' }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -96,14 +96,20 @@ export class AppOperations {
     if (!opts.keepData) await rm(this.d.paths.appDir(app), { recursive: true, force: true });
   }
 
-  async setDesired(app: string, desired: 'running' | 'stopped'): Promise<void> {
+  /** Persists the wish, then waits (up to `timeoutMs`) until the engine matches it, so the caller sees the result. */
+  async setDesired(app: string, desired: 'running' | 'stopped', timeoutMs = 60_000): Promise<void> {
     const lock = await this.d.locks.acquireWait(app, desired === 'running' ? 'start' : 'stop', 30_000, 60_000);
     try {
       await this.setDesiredLocked(app, desired);
     } finally {
       lock.release();
-      this.d.reconciler.trigger();
     }
+    await this.waitUntil(async () => {
+      await this.d.reconciler.pass();
+      const mine = (await this.d.engine.listContainers()).filter((c) => c.labels[LABEL.app] === app);
+      if (desired === 'stopped') return mine.every((c) => c.state !== 'running');
+      return this.status(app).phase !== 'installing';
+    }, timeoutMs);
   }
 
   async logs(app: string, opts: { service?: string; tail: number }): Promise<Array<{ service: string; text: string }>> {
@@ -169,7 +175,7 @@ export class AppOperations {
   private async waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = this.d.now() + timeoutMs;
     while (!(await check())) {
-      if (this.d.now() > deadline) throw new Error('timed out waiting for the app to be removed');
+      if (this.d.now() > deadline) throw new Error('timed out waiting for the engine to carry out the change');
       this.d.reconciler.trigger();
       await new Promise((r) => setTimeout(r, 100));
     }

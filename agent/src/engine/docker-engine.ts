@@ -15,14 +15,19 @@ import type {
 } from './engine.js';
 import { LABEL } from './labels.js';
 
-const MANAGED = `${LABEL.managed}=true`;
 const STATES: ContainerRunState[] = ['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing'];
 
 export class DockerEngine implements Engine {
   private readonly docker: Docker;
+  private readonly scopeFilter: string;
 
-  constructor(socketPath: string) {
+  /** `scope` labels everything this agent creates, and it only ever sees objects carrying its scope. */
+  constructor(
+    socketPath: string,
+    private readonly scope = 'device',
+  ) {
     this.docker = new Docker({ socketPath });
+    this.scopeFilter = `${LABEL.scope}=${scope}`;
   }
 
   async ping(): Promise<void> {
@@ -30,7 +35,7 @@ export class DockerEngine implements Engine {
   }
 
   async listContainers(): Promise<EngineContainer[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: [MANAGED] } });
+    const list = await this.docker.listContainers({ all: true, filters: { label: [this.scopeFilter] } });
     return Promise.all(
       list.map(async (c) => {
         const state = toState(c.State);
@@ -65,13 +70,13 @@ export class DockerEngine implements Engine {
   }
 
   async listNetworks(): Promise<EngineNetwork[]> {
-    const nets = await this.docker.listNetworks({ filters: { label: [MANAGED] } });
+    const nets = await this.docker.listNetworks({ filters: { label: [this.scopeFilter] } });
     return nets.map((n) => ({ name: n.Name, labels: n.Labels ?? {} }));
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
     try {
-      await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { ...labels, [LABEL.managed]: 'true' }, CheckDuplicate: true });
+      await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { ...labels, [LABEL.managed]: 'true', [LABEL.scope]: this.scope }, CheckDuplicate: true });
     } catch (err) {
       if (statusOf(err) !== 409) throw err; // already exists: converged
     }
@@ -130,7 +135,8 @@ export class DockerEngine implements Engine {
 
   async createContainer(body: ContainerCreateBody): Promise<string> {
     try {
-      const c = await this.docker.createContainer(body as unknown as Docker.ContainerCreateOptions);
+      const scoped = { ...body, Labels: { ...body.Labels, [LABEL.scope]: this.scope } };
+      const c = await this.docker.createContainer(scoped as unknown as Docker.ContainerCreateOptions);
       return c.id;
     } catch (err) {
       // A create re-planned after a crash finds its container already there: adopt it.
@@ -203,7 +209,7 @@ export class DockerEngine implements Engine {
     let stream: Readable | undefined;
     let stopped = false;
     this.docker
-      .getEvents({ filters: { type: ['container'], label: [MANAGED] } })
+      .getEvents({ filters: { type: ['container'], label: [this.scopeFilter] } })
       .then((s) => {
         stream = s as unknown as Readable;
         if (stopped) return stream.destroy();

@@ -6,6 +6,8 @@ export const LABEL = {
   service: 'io.hearth.service',
   version: 'io.hearth.version',
   hash: 'io.hearth.hash',
+  /** Which agent owns the object: one per device, but tests and the demo run several agents on one engine. */
+  scope: 'io.hearth.scope',
 } as const;
 
 export function networkName(app: string): string {

@@ -49,6 +49,7 @@ export class Executor {
         if (s.countsAsRestart) d.restarts.record(`${s.app}/${s.service}`, d.now());
         d.stoppedByAgent.delete(s.containerId);
         d.health.reset(s.containerId);
+        d.ingress.forget(s.containerId); // a container drained by a stop may serve again once healthy
         await d.engine.startContainer(s.containerId);
       },
       restartContainer: async (s) => {

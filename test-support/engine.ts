@@ -1,0 +1,33 @@
+// Where the integration tests find the real daemons started by scripts/test-services.sh (./build.sh test).
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+export const TEST_DIR = process.env.HEARTH_TEST_DIR ?? '/run/hearth-test';
+export const PODMAN_SOCKET = `${TEST_DIR}/podman.sock`;
+export const REGISTRY = process.env.HEARTH_TEST_REGISTRY ?? '127.0.0.1:5000';
+export const BUSYBOX_IMAGE = 'localhost/hearth/busybox:latest';
+
+/** Fails loudly (never skips) when the daemons are not up: a missing engine is a broken setup, not a pass. */
+export function requireEngine(): string {
+  if (!existsSync(PODMAN_SOCKET)) {
+    throw new Error(`podman's API socket ${PODMAN_SOCKET} is missing: run ./build.sh services up (./build.sh test does it)`);
+  }
+  return PODMAN_SOCKET;
+}
+
+/** Removes every container and network of the given apps (test cleanup; the agent may be dead by then). */
+export function removeApps(ids: string[]): void {
+  for (const id of ids) {
+    const names = execFileSync('podman', ['ps', '-a', '--filter', `label=io.hearth.app=${id}`, '--format', '{{.ID}}'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    if (names.length) execFileSync('podman', ['rm', '-f', '-t', '0', ...names], { stdio: 'ignore' });
+    execFileSync('podman', ['network', 'rm', '-f', `hearth_${id}`], { stdio: 'ignore' });
+  }
+}
+
+export function containersOf(id: string): Array<{ id: string; name: string; state: string; hash: string }> {
+  const out = execFileSync('podman', ['ps', '-a', '--filter', `label=io.hearth.app=${id}`, '--format', 'json'], { encoding: 'utf8' });
+  const list = JSON.parse(out || '[]') as Array<{ Id: string; Names: string[]; State: string; Labels: Record<string, string> }>;
+  return list.map((c) => ({ id: c.Id, name: c.Names[0] ?? '', state: c.State, hash: c.Labels['io.hearth.hash'] ?? '' }));
+}
