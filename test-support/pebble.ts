@@ -29,7 +29,7 @@ export interface PebbleOptions {
 }
 
 export interface Pebble {
-  /** ACME directory URL on 127.0.0.1 (use directoryUrlFor(host) from a namespace). */
+  /** ACME directory URL on the listen address (127.0.0.1 when listening on all). */
   directoryUrl: string;
   directoryUrlFor(host: string): string;
   /** Trust anchor for Pebble's own HTTPS listeners (not for issued certificates). */
@@ -58,13 +58,15 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-pebble-'));
   const listenHost = opts.listenHost ?? '127.0.0.1';
-  const ips = ['127.0.0.1', ...(opts.extraIps ?? [])];
+  // Where this process reaches the listeners itself.
+  const local = listenHost === '0.0.0.0' ? '127.0.0.1' : listenHost;
+  const ips = [...new Set(['127.0.0.1', local, ...(opts.extraIps ?? [])])];
   const san = ['DNS:localhost', ...ips.map((ip) => `IP:${ip}`)].join(',');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
     '-subj', '/CN=hearth test pebble', '-addext', `subjectAltName=${san}`,
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   const listenerCaPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  const [acmePort, mgmtPort, dnsPort, chalMgmtPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [acmePort, mgmtPort, dnsPort, chalMgmtPort] = [await freePort(local), await freePort(local), await freePort(), await freePort()];
   writeFileSync(join(dir, 'pebble.json'), JSON.stringify({
     pebble: {
       listenAddress: `${listenHost}:${acmePort}`,
@@ -95,16 +97,16 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
       // No authorization reuse: every order is validated, so a test that breaks validation sees it fail.
       env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0', ...opts.env },
     }));
-    await waitFor(() => httpsGet(`https://127.0.0.1:${acmePort}/dir`, listenerCaPem), 'pebble', logFile);
+    await waitFor(() => httpsGet(`https://${local}:${acmePort}/dir`, listenerCaPem), 'pebble', logFile);
   } catch (err) {
     await stop();
     throw err;
   }
   return {
-    directoryUrl: `https://127.0.0.1:${acmePort}/dir`,
+    directoryUrl: `https://${local}:${acmePort}/dir`,
     directoryUrlFor: (host) => `https://${host}:${acmePort}/dir`,
     listenerCaPem,
-    rootCaPem: () => httpsGet(`https://127.0.0.1:${mgmtPort}/roots/0`, listenerCaPem),
+    rootCaPem: () => httpsGet(`https://${local}:${mgmtPort}/roots/0`, listenerCaPem),
     setDefaultIPv4: (ip) => httpPost(chalMgmtPort, '/set-default-ipv4', { ip }).then(() => undefined),
     addTxt: (host, value) => httpPost(chalMgmtPort, '/set-txt', { host: fqdn(host), value }).then(() => undefined),
     clearTxt: (host) => httpPost(chalMgmtPort, '/clear-txt', { host: fqdn(host) }).then(() => undefined),
