@@ -3,6 +3,7 @@
 // Kept in memory on purpose: an invite that outlives a restart is not needed, and nothing secret is stored.
 import { randomBytes } from 'node:crypto';
 import { toBase64Url } from '../client-auth/encoding.js';
+import { HttpError } from '../auth/http-error.js';
 
 export interface Invite {
   id: string;
@@ -22,7 +23,7 @@ export class InviteBook {
 
   create(createdBy: string): Invite {
     this.prune();
-    if (this.invites.size >= this.max) throw new Error(`too many open invites (${this.max}); let some expire first`);
+    if (this.invites.size >= this.max) throw new HttpError(429, 'HEARTH_PAIR_TOO_MANY_INVITES', `too many open invites (${this.max}); let some expire first`);
     const invite: Invite = { id: toBase64Url(randomBytes(12)), secret: new Uint8Array(randomBytes(16)), createdBy, expiresAt: this.now() + this.ttlMs };
     this.invites.set(invite.id, invite);
     return invite;
