@@ -115,3 +115,20 @@ t.test('a missing source is an error, and the destination is left alone', async 
   await t.rejects(syncDirInPlace(join(dst, '..', 'no-such-snapshot'), dst), { code: 'ENOENT' });
   t.same(await describeTree(dst), before);
 });
+
+t.test('symlinks planted in the live data are replaced, never written through', async (t) => {
+  const { src, dst } = await build(t);
+  const outside = join(dst, '..', 'outside');
+  await mkdir(join(outside, 'dir'), { recursive: true });
+  await writeFile(join(outside, 'victim'), 'host file');
+  await rm(join(dst, 'a.txt'));
+  await symlink(join(outside, 'victim'), join(dst, 'a.txt'));
+  await rm(join(dst, 'sub'), { recursive: true });
+  await symlink(join(outside, 'dir'), join(dst, 'sub'));
+  await syncDirInPlace(src, dst);
+  t.equal(await readFile(join(outside, 'victim'), 'utf8'), 'host file');
+  t.same(await readdir(join(outside, 'dir')), []);
+  t.ok((await lstat(join(dst, 'a.txt'))).isFile());
+  t.ok((await lstat(join(dst, 'sub'))).isDirectory());
+  t.same(await describeTree(dst), await describeTree(src));
+});
