@@ -11,7 +11,7 @@ PKGS=(
   docker-registry
   # ACME test server, packet capture, reverse-tunnel baseline
   pebble tcpdump openssh-server openssh-client curl openssl iproute2
-  mtools dosfstools fdisk e2fsprogs util-linux  # firmware-hooks: FAT boot partitions via mtools, sfdisk/resize2fs/losetup
+  mtools dosfstools fdisk e2fsprogs util-linux cpio qemu-system-x86 ovmf systemd-boot-efi linux-image-cloud-amd64  # firmware-hooks: mtools ESPs, sfdisk/resize2fs/losetup, real systemd-boot under QEMU
   redis-server  # relay scale-out test: shared name → node map
   chromium  # browser tests: client-auth (WebCrypto P-256 signer, pairing) runs in headless Chromium
 )
