@@ -19,6 +19,8 @@ export interface TlsTerminatorOptions {
   logger: Logger;
   /** A peer that has not sent its ClientHello by then is dropped. */
   helloTimeoutMs?: number;
+  /** A peer that has not completed the handshake by then is dropped (node's tls.Server default is 120 s). */
+  handshakeTimeoutMs?: number;
 }
 
 export class TlsTerminator {
@@ -134,6 +136,13 @@ export class TlsTerminator {
       },
     });
     this.track(tlsSocket);
+    const handshakeTimer = setTimeout(() => {
+      this.log.debug({ servername }, 'TLS handshake timed out');
+      tlsSocket.destroy();
+    }, this.opts.handshakeTimeoutMs ?? 30_000);
+    handshakeTimer.unref();
+    tlsSocket.once('secure', () => clearTimeout(handshakeTimer));
+    tlsSocket.once('close', () => clearTimeout(handshakeTimer));
     tlsSocket.on('error', (err) => {
       this.log.debug({ servername, err: err.message }, 'TLS connection error');
       raw.destroy();

@@ -3,7 +3,7 @@
 // code path for Duplex streams that are not sockets (as the tunnel delivers them).
 import t from 'tap';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { connect as netConnect, type AddressInfo } from 'node:net';
+import { connect as netConnect, createServer, type AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { Duplex, PassThrough } from 'node:stream';
 import { request } from 'node:http';
@@ -21,7 +21,7 @@ source.add(b.keyPem, b.certPem, ['b.test']);
 const log = captureLogger();
 const upgrades: string[] = [];
 const terminator = new TlsTerminator({
-  source, logger: log.logger, helloTimeoutMs: 500,
+  source, logger: log.logger, helloTimeoutMs: 500, handshakeTimeoutMs: 500,
   handler: (req, res) => res.end(`app ${req.headers.host} ${req.url}`),
   upgrade: (req, socket) => {
     upgrades.push(String(req.headers.upgrade));
@@ -98,6 +98,20 @@ t.test('garbage, silence and early close are dropped', async (t) => {
   t.pass('silent peer: closed after the hello timeout');
   await gone('\x16\x03\x01');
   t.pass('half a record then EOF: closed');
+  // A complete ClientHello, then nothing: TLS starts and the handshake timer drops the peer.
+  const hello = await new Promise<Buffer>((resolve) => {
+    const sink = createServer((sock) => sock.once('data', (c: Buffer) => { resolve(c); sock.destroy(); }));
+    sink.listen(0, '127.0.0.1', () => {
+      const c = tlsConnect({ host: '127.0.0.1', port: (sink.address() as AddressInfo).port, servername: 'a.test' });
+      c.on('error', () => sink.close());
+    });
+  });
+  await new Promise<void>((resolve) => {
+    const s = netConnect(port, '127.0.0.1', () => s.write(hello));
+    s.on('error', () => undefined);
+    s.resume().once('close', () => resolve());
+  });
+  t.ok(log.text().includes('TLS handshake timed out'), 'stalled handshake: closed by the handshake timeout');
 });
 
 t.test('a non-socket Duplex (as from the tunnel) is served the same way', async (t) => {
