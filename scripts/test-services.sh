@@ -26,6 +26,12 @@ cgroup_fixup() {
 
 up() {
   cgroup_fixup
+  # The test registry speaks plain HTTP on loopback; podman must be told so (the agent pulls through its API).
+  local conf=/etc/containers/registries.conf.d/50-hearth-test.conf
+  if [ ! -f "$conf" ]; then
+    mkdir -p "$(dirname "$conf")"
+    printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY_ADDR" >"$conf"
+  fi
   if ! alive podman; then
     rm -f "$DIR/podman.sock"
     nohup podman system service --time=0 "unix://$DIR/podman.sock" >"$DIR/podman.log" 2>&1 &

@@ -14,6 +14,7 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody }
   if (err instanceof ManifestRejected) return { status: 400, body: { error: 'manifest-rejected', message: err.message, issues: err.issues } };
   if (err instanceof AppNotFound) return { status: 404, body: { error: 'not-found', message: err.message } };
   if (err instanceof AppLockedError) return { status: 409, body: { error: 'busy', message: err.message } };
+  if (!err || typeof err !== 'object') return { status: 500, body: { error: 'internal', message: String(err) } };
   const fe = err as FastifyError;
   if (fe.validation) return { status: 400, body: { error: 'bad-request', message: `the request is not valid: ${fe.message}` } };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -15,12 +15,14 @@ import type { AppPaths } from '../volumes/paths.js';
 import { appStatus, type AppStatus } from './status.js';
 
 export class ManifestRejected extends Error {
+  override readonly name = 'ManifestRejected';
   constructor(readonly issues: ManifestIssue[]) {
     super(`the app file was refused: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
   }
 }
 
 export class AppNotFound extends Error {
+  override readonly name = 'AppNotFound';
   constructor(readonly app: string) {
     super(`no app called ${app} is installed`);
   }

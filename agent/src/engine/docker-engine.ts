@@ -76,7 +76,15 @@ export class DockerEngine implements Engine {
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
     try {
-      await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { ...labels, [LABEL.managed]: 'true', [LABEL.scope]: this.scope }, CheckDuplicate: true });
+      // `isolate`: netavark drops traffic between this bridge and other isolated ones, so apps cannot reach
+      // each other's containers (dockerd isolates user bridges by default and ignores the option).
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        Options: { isolate: 'true' },
+        Labels: { ...labels, [LABEL.managed]: 'true', [LABEL.scope]: this.scope },
+        CheckDuplicate: true,
+      });
     } catch (err) {
       if (statusOf(err) !== 409) throw err; // already exists: converged
     }

@@ -6,6 +6,7 @@ export interface LockHandle {
 }
 
 export class AppLockedError extends Error {
+  override readonly name = 'AppLockedError';
   constructor(
     readonly app: string,
     readonly holder: string,

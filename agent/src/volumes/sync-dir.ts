@@ -17,8 +17,8 @@ export async function syncDirInPlace(src: string, dst: string): Promise<void> {
       if (existing && !existing.isDirectory()) await rm(d, { recursive: true, force: true });
       if (!existing || !existing.isDirectory()) await mkdir(d);
       await syncDirInPlace(s, d);
+      await chown(d, st.uid, st.gid); // before chmod: chown clears setuid/setgid bits
       await chmod(d, st.mode & 0o7777);
-      await chown(d, st.uid, st.gid);
       await utimes(d, st.atime, st.mtime);
     } else if (st.isSymbolicLink()) {
       if (existing) await rm(d, { recursive: true, force: true });
@@ -27,8 +27,8 @@ export async function syncDirInPlace(src: string, dst: string): Promise<void> {
     } else if (st.isFile()) {
       if (existing && !existing.isFile()) await rm(d, { recursive: true, force: true });
       await copyFile(s, d); // truncates and rewrites an existing file in place (same inode)
+      await chown(d, st.uid, st.gid); // before chmod: chown clears setuid/setgid bits
       await chmod(d, st.mode & 0o7777);
-      await chown(d, st.uid, st.gid);
       await utimes(d, st.atime, st.mtime);
     }
     // sockets, fifos and devices are not app data worth restoring
