@@ -6,7 +6,7 @@ import * as acme from 'acme-client';
 import type { Logger } from 'pino';
 import { CertStore } from './cert-store.js';
 import { ChallengeStore } from './challenges.js';
-import { nameMatches, normaliseNames } from './names.js';
+import { covers, nameMatches, normaliseNames } from './names.js';
 import { checkBundle, parseCombined, serialiseBundle } from './pem-bundle.js';
 import { MAX_TIMER_MS, backoffDelay, defaultRenewalPolicy, isDue, renewAt, type RenewalPolicy } from './renewal.js';
 import { systemClock, type CertBundle, type CertificateSource, type Clock } from './types.js';
@@ -93,7 +93,7 @@ export class AcmeCertificateSource implements CertificateSource {
     const primary = names[0] as string;
     const now = this.clock.now();
     const entry = this.managed.get(primary);
-    if (entry?.bundle && sameNames(entry.names, names) && !this.due(entry.bundle, now)) return entry.bundle;
+    if (entry?.bundle && sameNames(entry.names, names) && covers(entry.bundle.names, names) && !this.due(entry.bundle, now)) return entry.bundle;
 
     const stored = await this.store.readCertificate(primary);
     let usable: CertBundle | undefined;
@@ -106,6 +106,8 @@ export class AcmeCertificateSource implements CertificateSource {
           return check.bundle;
         }
         this.log.info({ primary, notAfter: check.bundle.notAfter }, 'stored certificate is due for renewal');
+      } else if (check.namesChanged) {
+        this.log.info({ primary, reason: check.reason }, 'certificate names changed, re-issuing');
       } else {
         this.log.warn({ primary, path: this.store.certPath(primary), reason: check.reason }, 'stored certificate unusable, re-issuing');
       }
@@ -115,11 +117,19 @@ export class AcmeCertificateSource implements CertificateSource {
       this.install(primary, names, bundle, 'issued');
       return bundle;
     } catch (err) {
-      // A still-valid certificate keeps serving while issuance is retried with back-off.
-      if (!usable) throw err;
-      this.install(primary, names, usable, 'loaded');
-      this.log.warn({ primary, err: errorText(err) }, 'renewal failed, serving the current certificate');
+      if (usable) {
+        // A still-valid certificate keeps serving while issuance is retried with back-off.
+        this.install(primary, names, usable, 'loaded');
+        this.log.warn({ primary, err: errorText(err) }, 'renewal failed, serving the current certificate');
+      } else {
+        // Nothing to serve for these names yet: keep trying in the background; the caller sees this failure.
+        const current = this.managed.get(primary);
+        clearTimeout(current?.timer);
+        this.managed.set(primary, { names, bundle: current?.bundle, failures: current?.failures ?? 0 });
+        this.log.warn({ primary, err: errorText(err) }, 'certificate issuance failed');
+      }
       this.scheduleRetry(primary);
+      if (!usable) throw err;
       return usable;
     }
   }
@@ -156,7 +166,7 @@ export class AcmeCertificateSource implements CertificateSource {
     void this.serialised(async () => {
       try {
         const bundle = await this.issue(entry.names);
-        this.install(primary, entry.names, bundle, 'renewed');
+        this.install(primary, entry.names, bundle, entry.bundle && covers(entry.bundle.names, entry.names) ? 'renewed' : 'issued');
       } catch (err) {
         this.log.warn({ primary, err: errorText(err) }, 'certificate renewal failed');
         this.scheduleRetry(primary);

@@ -18,7 +18,8 @@ export function serialiseBundle(keyPem: string, chainPem: string): string {
   return keyPem.trim() + '\n' + chainPem.trim() + '\n';
 }
 
-export type BundleCheck = { ok: true; bundle: CertBundle } | { ok: false; reason: string };
+/** `namesChanged`: a sound certificate that just does not cover the wanted names (an app was added). */
+export type BundleCheck = { ok: true; bundle: CertBundle } | { ok: false; reason: string; namesChanged?: true };
 
 /** Parses the combined file layout written by serialiseBundle. */
 export function parseCombined(text: string, wanted: readonly string[], now: number): BundleCheck {
@@ -56,7 +57,7 @@ export function checkBundle(keyPem: string, chainPem: string, wanted: readonly s
   if (notAfter.getTime() <= now) return { ok: false, reason: `certificate expired at ${notAfter.toISOString()}` };
   const names = certificateNames(leaf);
   if (!covers(names, wanted)) {
-    return { ok: false, reason: `certificate covers [${names.join(', ')}], not all of [${wanted.join(', ')}]` };
+    return { ok: false, namesChanged: true, reason: `certificate covers [${names.join(', ')}], not all of [${wanted.join(', ')}]` };
   }
   let secureContext;
   try {

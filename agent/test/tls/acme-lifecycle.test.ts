@@ -125,3 +125,28 @@ t.test('renews at 2/3 of the lifetime, backs off on failure, serves the old cert
   t.ok(renewals().includes(after.fingerprint256), 'terminator serves the renewed certificate without restart');
   t.equal(after.body, 'ok');
 });
+
+t.test('a failed first issuance is retried in the background; adding a name re-issues without a warning', async (t) => {
+  const dataDir = await tempDataDir(t);
+  const domain = uniqueDomain();
+  const log = captureLogger();
+  const events: Event[] = [];
+  const { source, terminator } = makeSource(t, pebble, dataDir, log, events);
+  await terminator.listenLocal(tlsPort, '127.0.0.1');
+  await pebble.setDefaultIPv4('127.0.0.2');
+  t.teardown(() => pebble.setDefaultIPv4('127.0.0.1'));
+  await t.rejects(source.ensure([domain]), 'first issuance fails while validation cannot reach the device');
+  t.ok(log.lines().some((l) => l.msg === 'certificate issuance failed'));
+  t.equal(source.current(domain), undefined, 'nothing served yet');
+  await pebble.setDefaultIPv4('127.0.0.1');
+  await until('background issuance', () => events.some((e) => e.how === 'issued'), log);
+  t.ok(source.current(domain), 'issued by the background retry');
+
+  const before = log.lines().length;
+  const wider = await source.ensure([domain, `blog.${domain}`]);
+  t.same(wider.names.slice().sort(), [domain, `blog.${domain}`].sort(), 'new certificate covers the added app');
+  const newLines = log.lines().slice(before);
+  t.ok(newLines.some((l) => l.msg === 'certificate names changed, re-issuing'), 'logged as a names change');
+  t.notOk(newLines.some((l) => l.level === 40), 'no warning for an ordinary app install');
+  t.equal(source.current(`blog.${domain}`)?.fingerprint256, wider.fingerprint256);
+});
