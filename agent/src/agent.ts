@@ -21,8 +21,14 @@ import { Reconciler } from './reconciler/reconciler.js';
 import { AppRecordStore } from './state/app-records.js';
 import { AppPaths } from './volumes/paths.js';
 import { Snapshots } from './volumes/snapshots.js';
+import { DeviceServices, deviceDomainFor, loadIdentity } from './device/device-services.js';
+import type { DeviceIdentity } from './identity/index.js';
 
 export const AGENT_VERSION = '0.1.0';
+
+function defaultLogger(config: AgentConfig): Logger {
+  return pino({ level: config.logLevel, base: { svc: 'hearth-agent' } });
+}
 
 export interface AgentParts {
   engine?: Engine;
@@ -40,16 +46,26 @@ export class Agent {
   readonly reconciler: Reconciler;
   readonly operations: AppOperations;
   readonly api: FastifyInstance;
+  device: DeviceServices | undefined;
   private ingressServer: Server | undefined;
   private readonly startedAt: number;
 
+  /** Loads the device identity first, because with a relay zone the device domain derives from it. */
+  static async create(config: AgentConfig, parts: AgentParts = {}): Promise<Agent> {
+    const logger = parts.logger ?? defaultLogger(config);
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    const identity = await loadIdentity(config.dataDir, logger);
+    return new Agent({ ...config, deviceDomain: deviceDomainFor(config, identity) }, { ...parts, logger }, identity);
+  }
+
   constructor(
     readonly config: AgentConfig,
-    parts: AgentParts = {},
+    private readonly parts: AgentParts = {},
+    private identity?: DeviceIdentity,
   ) {
     const now = parts.now ?? Date.now;
     this.startedAt = now();
-    this.logger = parts.logger ?? pino({ level: config.logLevel, base: { svc: 'hearth-agent' } });
+    this.logger = parts.logger ?? defaultLogger(config);
     this.engine = parts.engine ?? new DockerEngine(config.engine.socketPath, config.engine.scope);
     const paths = new AppPaths(config.dataDir);
     this.store = new AppRecordStore(paths.stateFile());
@@ -113,6 +129,7 @@ export class Agent {
       version: AGENT_VERSION,
       startedAt: this.startedAt,
       deviceDomain: config.deviceDomain,
+      pairing: () => this.device?.pairingInfo(),
     });
   }
 
@@ -134,10 +151,28 @@ export class Agent {
       // fastify listens on one address per instance; the loopback TCP listener shares its routes.
       await this.listenTcp(this.config.api.tcp.host, this.config.api.tcp.port);
     }
+    this.identity ??= await loadIdentity(this.config.dataDir, this.logger);
+    this.device = new DeviceServices(
+      {
+        config: this.config,
+        logger: this.logger,
+        ingress: this.ingress,
+        operations: this.operations,
+        store: this.store,
+        engine: this.engine,
+        events: this.events,
+        version: AGENT_VERSION,
+        startedAt: this.startedAt,
+      },
+      this.identity,
+      this.config.deviceDomain,
+    );
+    await this.device.start();
     this.logger.info({ api: sock, tcp: this.config.api.tcp, ingress: this.ingressAddress() }, 'agent started');
   }
 
   async stop(): Promise<void> {
+    await this.device?.stop();
     this.reconciler.stop();
     this.health.stop();
     await this.api.close();

@@ -31,6 +31,47 @@ export const AgentConfigSchema = Type.Object(
       { host: Type.String({ default: '0.0.0.0' }), port: Type.Integer({ minimum: 0, maximum: 65535, default: 80 }) },
       { default: {}, additionalProperties: false },
     ),
+    /** Pairing: where the flasher/cloud-init may leave the secret, and the physical-reset marker (boot partition). */
+    pairing: Type.Object(
+      {
+        secretFile: Type.String({ default: '/boot/firmware/hearth-pairing-secret' }),
+        resetMarker: Type.String({ default: '/boot/firmware/hearth-reset-pairing' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Relay tunnel: the device's names become `<device id>.<zone>` and `*.<device id>.<zone>`. */
+    relay: Type.Optional(
+      Type.Object(
+        {
+          urls: Type.Array(Type.String({ pattern: '^(tls|wss)://' }), { minItems: 1 }),
+          zone: Type.String({ pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$' }),
+          /** Extra CA for relay endpoints (private relays, tests). */
+          caFile: Type.Optional(Type.String()),
+          /** Owner domains to claim (each proven by a `_hearth.<domain>` TXT record). */
+          domains: Type.Optional(Type.Array(Type.String())),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Certificates from ACME for the device's names, served through the tunnel and on the LAN. */
+    tls: Type.Optional(
+      Type.Object(
+        {
+          acmeDirectoryUrl: Type.String({ default: 'https://acme-v02.api.letsencrypt.org/directory' }),
+          /** Trust anchor for a private ACME server's own HTTPS (Pebble in tests). */
+          acmeCaFile: Type.Optional(Type.String()),
+          email: Type.Optional(Type.String()),
+          /** LAN HTTPS listener (0 = none). */
+          localPort: Type.Integer({ minimum: 0, maximum: 65535, default: 443 }),
+          localHost: Type.String({ default: '0.0.0.0' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** The app store: a signed catalog (catalog/ builds one) and its Ed25519 public key (base64url or hex). */
+    catalog: Type.Optional(Type.Object({ url: Type.String({ pattern: '^https?://' }), publicKey: Type.String() }, { additionalProperties: false })),
+    /** The phone app's static files (phone/dist), served at https://<device domain>/. */
+    phoneDir: Type.Optional(Type.String()),
     reconcileIntervalMs: Type.Integer({ minimum: 100, default: 5_000 }),
     diskReserveMb: Type.Integer({ minimum: 0, default: 256 }),
     stopTimeoutSeconds: Type.Integer({ minimum: 0, default: 10 }),

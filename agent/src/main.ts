@@ -9,8 +9,9 @@ const notifier = systemdNotifier();
 
 async function main(): Promise<void> {
   const config = await loadConfig(configPath);
-  const agent = new Agent(config);
+  const agent = await Agent.create(config);
   await agent.start();
+  if (agent.device && !agent.device.paired()) process.stderr.write(await agent.device.pairingBanner());
   notifier.ready('running');
   // The watchdog is fed only while the event loop turns and the engine answered recently.
   let engineOk = true;

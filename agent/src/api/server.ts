@@ -8,6 +8,7 @@ import type { AgentEvents } from '../events.js';
 import { errorHandler } from './errors.js';
 import { appRoutes } from './routes/apps.js';
 import { systemRoutes } from './routes/system.js';
+import { localRoutes, type LocalRoutesOptions } from './routes/local.js';
 
 export interface ApiDeps {
   operations: AppOperations;
@@ -18,6 +19,7 @@ export interface ApiDeps {
   startedAt: number;
   deviceDomain: string;
   fetchText?: (url: string) => Promise<string>;
+  pairing: LocalRoutesOptions['pairing'];
 }
 
 export function buildApi(d: ApiDeps): FastifyInstance {
@@ -27,6 +29,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     async (v1) => {
       await v1.register(systemRoutes, { engine: d.engine, events: d.events, operations: d.operations, version: d.version, startedAt: d.startedAt, deviceDomain: d.deviceDomain });
       await v1.register(appRoutes, { operations: d.operations, fetchText: d.fetchText ?? fetchLimited });
+      await v1.register(localRoutes, { pairing: d.pairing });
     },
     { prefix: '/v1' },
   );

@@ -1,6 +1,7 @@
 // `hearth`: the owner's command line on the device (over the agent's unix socket) or in development (HEARTH_API).
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { renderPairingQr } from '../pairing/qr-render.js';
 import { Command, Option } from 'commander';
 import { ApiError, HearthClient } from '../client/index.js';
 import { nodeTransport, targetFromEnv } from '../client/node-transport.js';
@@ -22,6 +23,20 @@ program
     const h = await c.health();
     console.log(`agent ${h.version}: ${h.status} (engine ${h.engine}), up ${h.uptimeS} s, ${h.apps.running}/${h.apps.total} apps running`);
     for (const a of await c.listApps()) console.log(`  ${a.id.padEnd(16)} ${a.version.padEnd(10)} ${a.phase.padEnd(14)} ${a.urls.join(' ')}`);
+  });
+
+program
+  .command('pair')
+  .description('show the pairing QR code and short code (scan it with the Hearth phone app)')
+  .option('--png <file>', 'also write the QR code as a PNG file')
+  .option('--svg <file>', 'also write the QR code as an SVG file')
+  .action(async (opts: { png?: string; svg?: string }) => {
+    const p = await client(program.opts()).pairing();
+    if (p.paired) console.log('This device already has an owner. Add another phone from the paired one (Clients → Add).');
+    console.log(await renderPairingQr(p.url, 'terminal'));
+    console.log(`Scan with the Hearth app, or type the code: ${p.code}\n${p.url}`);
+    if (opts.png) await writeFile(opts.png, await renderPairingQr(p.url, 'png'));
+    if (opts.svg) await writeFile(opts.svg, await renderPairingQr(p.url, 'svg'));
   });
 
 program

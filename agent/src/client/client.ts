@@ -35,6 +35,11 @@ export class HearthClient {
     return this.json('GET', '/v1/health', undefined, [200, 503]);
   }
 
+  /** Local console only: the pairing link (for the QR code) and the short code. */
+  pairing(): Promise<{ url: string; code: string; paired: boolean }> {
+    return this.json('GET', '/v1/pairing');
+  }
+
   async listApps(): Promise<AppStatus[]> {
     return (await this.json<{ apps: AppStatus[] }>('GET', '/v1/apps')).apps;
   }

@@ -32,6 +32,8 @@ export interface DeviceIdentity {
   readonly publicKey: Uint8Array;
   readonly deviceId: string;
   sign(message: Uint8Array): Uint8Array;
+  /** The raw key pair, for the relay tunnel's login only (it signs with the seed itself). Never log or store it. */
+  tunnelKeyPair(): { publicKey: Uint8Array; secretKey: Uint8Array };
 }
 
 export interface DeviceIdentityOptions {
@@ -46,6 +48,7 @@ function identityFrom(secretKey: Uint8Array): DeviceIdentity {
     publicKey,
     deviceId: deviceIdFromPublicKey(publicKey),
     sign: (message) => ed25519.sign(message, secretKey),
+    tunnelKeyPair: () => ({ publicKey, secretKey }),
   };
 }
 

@@ -22,6 +22,11 @@ export class Ingress {
 
   constructor(private readonly opts: IngressOptions) {}
 
+  /** Where requests for hosts no app claims go (the device's own web, once it is up). */
+  setFallback(fallback: IngressOptions['fallback']): void {
+    this.opts.fallback = fallback;
+  }
+
   setRoutes(table: RouteTable): void {
     this.routes = table;
   }

@@ -1,7 +1,8 @@
 // App routes: list, show, install/update, remove, start, stop, logs. Install can stream progress as NDJSON.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppOperations } from '../../apps/operations.js';
+import type { AppManifest } from '../../manifest/types.js';
 import type { AgentEvent } from '../../events.js';
 import { toApiError } from '../errors.js';
 
@@ -10,7 +11,7 @@ const InstallBody = Type.Union([
   Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
 ]);
 const AppParams = Type.Object({ id: Type.String({ pattern: '^[a-z][a-z0-9-]{0,30}$' }) });
-const WaitQuery = Type.Object({ wait: Type.Optional(Type.Boolean()), timeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })) });
+export const WaitQuery = Type.Object({ wait: Type.Optional(Type.Boolean()), timeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })) });
 const RemoveQuery = Type.Object({ keepData: Type.Boolean() });
 const LogsQuery = Type.Object({ service: Type.Optional(Type.String()), tail: Type.Integer({ minimum: 1, maximum: 10_000, default: 200 }) });
 
@@ -31,25 +32,7 @@ export const appRoutes: FastifyPluginAsync<AppRoutesOptions> = async (app, { ope
     async (req, reply) => {
       const text = 'compose' in req.body ? req.body.compose : await fetchText(req.body.url);
       const manifest = operations.parse(text);
-      if (!req.query.wait) {
-        const outcome = await operations.install(manifest);
-        return reply.status(outcome === 'unchanged' ? 200 : 202).send({ outcome, app: operations.status(manifest.id) });
-      }
-      // Streamed: one JSON object per line (progress events), the last one {type:'result'}.
-      reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-      const line = (o: unknown) => reply.raw.write(JSON.stringify(o) + '\n');
-      const done = operations.waitForVersion(manifest.id, manifest.version, req.query.timeoutMs ?? 600_000, (e: AgentEvent) => line(e));
-      done.catch(() => undefined);
-      try {
-        const outcome = await operations.install(manifest);
-        line({ type: 'accepted', outcome });
-        const status = await done;
-        line({ type: 'result', ok: true, outcome, app: status });
-      } catch (err) {
-        line({ type: 'result', ok: false, ...toApiError(err).body });
-      }
-      reply.raw.end();
-      return reply;
+      return replyInstall(reply, operations, manifest, req.query);
     },
   );
 
@@ -84,3 +67,33 @@ export const appRoutes: FastifyPluginAsync<AppRoutesOptions> = async (app, { ope
     async (req) => ({ logs: await operations.logs(req.params.id, { service: req.query.service, tail: req.query.tail }) }),
   );
 };
+
+/**
+ * Installs `manifest`. Without `wait`: 202 once accepted. With it: NDJSON progress lines (the app's events), then a
+ * last `{type:'result'}` line once the app runs healthy, rolled back or failed. Shared by app and catalog installs.
+ */
+export async function replyInstall(
+  reply: FastifyReply,
+  operations: AppOperations,
+  manifest: AppManifest,
+  query: Static<typeof WaitQuery>,
+): Promise<FastifyReply> {
+  if (!query.wait) {
+    const outcome = await operations.install(manifest);
+    return reply.status(outcome === 'unchanged' ? 200 : 202).send({ outcome, app: operations.status(manifest.id) });
+  }
+  reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+  const line = (o: unknown) => reply.raw.write(JSON.stringify(o) + '\n');
+  const done = operations.waitForVersion(manifest.id, manifest.version, query.timeoutMs ?? 600_000, (e: AgentEvent) => line(e));
+  done.catch(() => undefined);
+  try {
+    const outcome = await operations.install(manifest);
+    line({ type: 'accepted', outcome });
+    const status = await done;
+    line({ type: 'result', ok: true, outcome, app: status });
+  } catch (err) {
+    line({ type: 'result', ok: false, ...toApiError(err).body });
+  }
+  reply.raw.end();
+  return reply;
+}

@@ -1,0 +1,60 @@
+// The device's own web at https://<device domain>/: the phone app, pairing (public), and the owner-only admin
+// API (every request signed by a paired client). App hosts never reach this; the ingress routes them to apps.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppOperations } from '../apps/operations.js';
+import { errorHandler } from '../api/errors.js';
+import { appRoutes } from '../api/routes/apps.js';
+import { systemRoutes } from '../api/routes/system.js';
+import { fetchLimited } from '../api/server.js';
+import { ownerAuth, type ClientsStore } from '../auth/index.js';
+import type { CatalogClient } from '../catalog/index.js';
+import type { Engine } from '../engine/engine.js';
+import type { AgentEvents } from '../events.js';
+import { pairingAdminRoutes, pairingRoutes, type PairingService } from '../pairing/index.js';
+import { catalogRoutes } from './catalog-routes.js';
+import { deviceRoutes, type DeviceInfoSource } from './device-routes.js';
+import { staticFiles } from './static-files.js';
+
+export interface DeviceWebDeps {
+  logger: Logger;
+  pairing: PairingService;
+  clients: ClientsStore;
+  devicePublicKey: Uint8Array;
+  relayAddress: string;
+  operations: AppOperations;
+  engine: Engine;
+  events: AgentEvents;
+  catalog: CatalogClient | undefined;
+  info: DeviceInfoSource;
+  phoneDir: string | undefined;
+}
+
+export function buildDeviceWeb(d: DeviceWebDeps): FastifyInstance {
+  const app = Fastify({ loggerInstance: d.logger.child({ module: 'device-web' }, { level: 'warn' }), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  app.setErrorHandler(errorHandler);
+  void app.register(
+    async (v1) => {
+      await v1.register(pairingRoutes, { service: d.pairing, devicePublicKey: d.devicePublicKey });
+      await v1.register(async (admin) => {
+        await admin.register(ownerAuth, { clients: d.clients });
+        await admin.register(pairingAdminRoutes, { service: d.pairing, clients: d.clients, relay: d.relayAddress });
+        await admin.register(systemRoutes, {
+          engine: d.engine,
+          events: d.events,
+          operations: d.operations,
+          version: d.info.version,
+          startedAt: d.info.startedAt,
+          deviceDomain: d.info.deviceDomain,
+        });
+        await admin.register(appRoutes, { operations: d.operations, fetchText: fetchLimited });
+        await admin.register(catalogRoutes, { catalog: d.catalog, operations: d.operations });
+        await admin.register(deviceRoutes, d.info);
+      });
+    },
+    { prefix: '/v1' },
+  );
+  if (d.phoneDir) void app.register(staticFiles, { root: d.phoneDir });
+  else app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Hearth device. Open the Hearth phone app to pair.\n'));
+  return app;
+}
