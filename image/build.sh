@@ -36,9 +36,9 @@ need mmdebstrap mksquashfs sfdisk mkfs.vfat mcopy mke2fs qemu-img node
 [ "$ARCH" = arm64 ] && need update-binfmts qemu-aarch64-static
 
 SUFFIX=""; [ "$DEV" = 1 ] && SUFFIX="-dev"
-BUILD=${HEARTH_IMAGE_BUILD_DIR:-$HERE/build}
-CACHE=$BUILD/cache
-OUT=$BUILD/$TARGET$SUFFIX
+# HEARTH_IMAGE_OUT: a separate output directory (tests use their own, sharing the base cache).
+CACHE=${HEARTH_IMAGE_CACHE:-$HERE/build/cache}
+OUT=${HEARTH_IMAGE_OUT:-$HERE/build/$TARGET$SUFFIX}
 ROOTFS=$OUT/rootfs
 IMAGE_NAME=hearth-$TARGET$SUFFIX
 COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
@@ -47,10 +47,13 @@ VERSION=${HEARTH_VERSION:-$(node -p "require('$ROOT/package.json').version")}
 # One commit, one timestamp: every file in the root filesystem gets it (mksquashfs -all-time).
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 1735689600)}
 export SOURCE_DATE_EPOCH
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$CACHE"
+# One build per output directory at a time; the base cache has its own lock (build_base).
+exec 8>"$OUT/.lock"
+flock -n 8 || { log "another build is writing $OUT: waiting"; flock 8; }
 
 log "target=$TARGET board=$BOARD arch=$ARCH dev=$DEV version=$VERSION commit=${COMMIT:0:12} dirty=$DIRTY"
-stage "base rootfs (mmdebstrap $SUITE, cached)" build_base
+stage "base rootfs (mmdebstrap $SUITE, cached)" build_base_locked
 stage "extract base" extract_base
 stage "hearth layer (overlay, agent bundle, units)" install_hearth_layer
 cp "$BASE_PKGS" "$OUT/packages.txt"
@@ -86,5 +89,5 @@ write_manifest() {
     --rootfs root.squashfs --packages packages.txt "${ARTIFACTS[@]/#/--artifact=}")
 }
 stage "manifest.json" write_manifest
-[ "${HEARTH_KEEP_ROOTFS:-0}" = 1 ] || rm -rf "$ROOTFS"
+wait # background removal of the previous rootfs tree (kept: image/build/TARGET/rootfs is handy for diffoscope)
 log "done: $OUT/$IMAGE_NAME.img ($(du -h --apparent-size "$OUT/$IMAGE_NAME.img" | cut -f1) apparent, $(du -h "$OUT/$IMAGE_NAME.img" | cut -f1) used)"

@@ -7,11 +7,12 @@ ESP_MB=256
 SLOT_MB=1024
 DATA_MB=512
 
-boot_cmdline() { # SLOT(a|b)
-  local upper; upper=$(echo "$1" | tr a-z A-Z)
+# Kernel options shared by both slots; root=PARTLABEL=root-a|b and hearth.slot= are added per entry (image/src/esp).
+# panic=10: an initramfs that cannot mount the root reboots (so boot counting can fall back) instead of a shell.
+boot_options() {
   local extra="quiet"
   [ "$DEV" = 1 ] && extra="loglevel=4"
-  echo "root=PARTLABEL=hearth-root-$1 rootfstype=squashfs ro hearth.slot=$upper console=tty0 console=ttyS0,115200 systemd.gpt_auto=0 $extra"
+  echo "rootfstype=squashfs ro console=tty0 console=ttyS0,115200 panic=10 systemd.gpt_auto=0 $extra"
 }
 
 make_esp() {
@@ -24,11 +25,9 @@ make_esp() {
   cp "$efi" "$stage/EFI/systemd/systemd-bootx64.efi"
   cp "$OUT/vmlinuz" "$stage/hearth/a/vmlinuz"
   cp "$OUT/initrd.img" "$stage/hearth/a/initrd.img"
-  # Layout shared with firmware-hooks (docs/BOOT.md): one entry per slot; a trial slot is hearth-b+3.conf,
-  # systemd-bless-boot renames it hearth-b.conf once boot-complete.target (hearth-health) is reached.
-  printf 'timeout 0\neditor no\nauto-entries no\nauto-firmware no\nconsole-mode keep\n' > "$stage/loader/loader.conf"
-  printf 'title Hearth %s (slot A)\nversion %s\nsort-key hearth\nlinux /hearth/a/vmlinuz\ninitrd /hearth/a/initrd.img\noptions %s\n' \
-    "$VERSION" "$VERSION" "$(boot_cmdline a)" > "$stage/loader/entries/hearth-a.conf"
+  # Layout owned by firmware-hooks (docs/BOOT.md), rendered by its own code: loader.conf "default hearth-a.conf",
+  # entries hearth-a.conf and hearth-b.conf. Slot B is empty in a factory image (an update fills it before any trial).
+  (cd "$ROOT" && node --import tsx image/src/esp/main.ts --dir "$stage" --options "$(boot_options)" --version "$VERSION")
   find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
   mkfs.vfat -C "$esp" $((ESP_MB * 1024)) -F 32 -n HEARTHBOOT -i 48454152 --invariant >/dev/null
   # mtools: -s recursive, -m keep mtimes, -Q stop on first error.
@@ -69,10 +68,10 @@ unit: sectors
 sector-size: 512
 first-lba: 2048
 
-start=$esp_start, size=$((ESP_MB * mb)), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=$(uuid_of "hearth-$TARGET-esp"), name="hearth-esp"
-start=$root_a, size=$((SLOT_MB * mb)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=$(uuid_of "hearth-$TARGET-root-a"), name="hearth-root-a"
-start=$root_b, size=$((SLOT_MB * mb)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=$(uuid_of "hearth-$TARGET-root-b"), name="hearth-root-b"
-start=$data, size=$((DATA_MB * mb)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=$(uuid_of "hearth-$TARGET-data"), name="hearth-data"
+start=$esp_start, size=$((ESP_MB * mb)), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=$(uuid_of "hearth-$TARGET-esp"), name="esp"
+start=$root_a, size=$((SLOT_MB * mb)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=$(uuid_of "hearth-$TARGET-root-a"), name="root-a"
+start=$root_b, size=$((SLOT_MB * mb)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=$(uuid_of "hearth-$TARGET-root-b"), name="root-b"
+start=$data, size=$((DATA_MB * mb)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=$(uuid_of "hearth-$TARGET-data"), name="data"
 EOT
   dd if="$OUT/esp.img" of="$tmp" bs=1M seek=$((esp_start / mb)) conv=notrunc,sparse status=none
   dd if="$OUT/root.squashfs" of="$tmp" bs=1M seek=$((root_a / mb)) conv=notrunc,sparse status=none

@@ -59,8 +59,17 @@ build_base() {
   find "$CACHE" -maxdepth 1 -name "base-$BOARD-*" ! -name "base-$BOARD-$key.*" -delete
 }
 
+# Concurrent builds (tests run two at a time) share one cold mmdebstrap run instead of racing.
+build_base_locked() {
+  exec 7>"$CACHE/.lock-$BOARD"
+  flock 7
+  build_base
+  flock -u 7
+}
+
 extract_base() {
-  rm -rf "$ROOTFS"
+  # Deleting ~1 GB of small files is slow on a busy disk: move the old tree aside, delete it in the background.
+  if [ -d "$ROOTFS" ]; then mv "$ROOTFS" "$ROOTFS.old.$$" && { rm -rf "$ROOTFS.old.$$" & }; fi
   mkdir -p "$ROOTFS"
   tar -C "$ROOTFS" --numeric-owner --xattrs --xattrs-include='*' -xpf "$BASE_TAR"
 }
@@ -101,15 +110,24 @@ install_hearth_layer() {
   else
     log "WARNING: agent/src/cli/main.ts does not exist yet: image has no /usr/bin/hearth"
   fi
+  if [ -f "$ROOT/firmware-hooks/src/cli.ts" ]; then
+    bundle_js firmware-hooks/src/cli.ts "$lib/hearth-firmware.mjs"
+    printf '#!/bin/sh\nexec /usr/bin/node /usr/lib/hearth/hearth-firmware.mjs "$@"\n' > "$ROOTFS/usr/bin/hearth-firmware"
+    chmod 0755 "$ROOTFS/usr/bin/hearth-firmware"
+  else
+    log "WARNING: firmware-hooks/src/cli.ts does not exist yet: image has no /usr/bin/hearth-firmware"
+  fi
   find "$lib" -type f -exec chmod 0644 {} +
 
   local units="hearth-agent.service hearth-health.service podman.socket NetworkManager.service systemd-timesyncd.service"
   [ "$DEV" = 1 ] && units="$units hearth-boot-marker.service"
   # shellcheck disable=SC2086
   systemctl --root="$ROOTFS" enable $units >/dev/null 2>&1 || die "systemctl enable failed for: $units"
-  # Appliance: no interactive first-boot wizard, no units that want a writable /etc.
+  # Appliance: no interactive first-boot wizard, no units that want a writable /etc. systemd-bless-boot is masked:
+  # hearth-health decides whether a slot is good and commits it through hearth-firmware (docs/BOOT.md).
   systemctl --root="$ROOTFS" mask systemd-firstboot.service systemd-networkd-wait-online.service \
-    apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service >/dev/null 2>&1 || true
+    apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service \
+    systemd-bless-boot.service >/dev/null 2>&1 || true
 
   # Reproducibility: what the overlay step itself could leave behind.
   rm -rf "$ROOTFS"/var/log/* "$ROOTFS"/var/cache/ldconfig/aux-cache "$ROOTFS"/tmp/* "$ROOTFS"/var/tmp/*

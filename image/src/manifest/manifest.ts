@@ -31,7 +31,7 @@ export async function describeFile(dir: string, file: string): Promise<FileEntry
   const path = join(dir, file);
   const { size } = await stat(path);
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 8 << 20 })) hash.update(chunk as Buffer);
   return { file, size, sha256: hash.digest('hex') };
 }
 

@@ -1,0 +1,75 @@
+// Boot test: build the x86-64 developer image (reusing the base cache), boot it under QEMU (TCG, OVMF, systemd-boot),
+// wait for the agent's health endpoint, load the busybox image and install a tiny app through the API, fetch it
+// through the forwarded ingress port, and power off via QMP. Real parts throughout: mmdebstrap'd Debian, the
+// bundled agent on the guest's node, podman in the guest.
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QemuVm, buildDevImage, http, repoRoot, run, waitForHttp200 } from './support/vm.js';
+
+const BOOT_TIMEOUT_MS = 300_000;
+
+const compose = `
+x-hearth:
+  id: tiny
+  name: Tiny
+  version: 1.0.0
+  description: boot test app
+  routes:
+    tiny: web:80
+services:
+  web:
+    image: localhost/hearth/busybox:latest
+    command: ["sh", "-c", "mkdir -p /www && echo 'hello from the hearth image boot test' > /www/index.html && exec httpd -f -p 80 -h /www"]
+    restart: unless-stopped
+`;
+
+t.test('x86-64 image boots to a working agent under QEMU', { timeout: 1_800_000 }, async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'hearth-boot-x86-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const image = await buildDevImage(join(repoRoot, 'image/build/test-boot-x86'), (l) => t.comment(l));
+
+  // Boot from a copy-on-write overlay: the built image stays pristine.
+  const disk = join(work, 'disk.qcow2');
+  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image, '-F', 'raw', disk]);
+  const vm = new QemuVm({ workDir: work, disk, format: 'qcow2' });
+  t.teardown(() => vm.kill());
+  await vm.start();
+
+  const health = await waitForHttp200(vm, '/v1/health', BOOT_TIMEOUT_MS);
+  const h = JSON.parse(health.body) as { status: string; engine: string; deviceDomain: string };
+  t.equal(h.status, 'ok', 'agent health ok');
+  t.equal(h.engine, 'up', 'podman in the guest is up');
+
+  // hearth-health (ordered before boot-complete.target) saw the agent healthy and committed slot A.
+  await vm.waitForSerial(/hearth-health: ok slot=A/, BOOT_TIMEOUT_MS);
+  await vm.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=A/, BOOT_TIMEOUT_MS);
+
+  const { stdout: archive } = await run('podman', ['save', '--format', 'docker-archive', 'localhost/hearth/busybox:latest'],
+    { encoding: 'buffer', maxBuffer: 64 << 20 });
+  const loaded = await http({ port: vm.apiPort, path: '/v1/images/load', method: 'POST', body: archive,
+    contentType: 'application/x-tar', timeoutMs: 240_000 });
+  t.equal(loaded.status, 200, `image load: ${loaded.body}`);
+
+  const installed = await http({ port: vm.apiPort, path: '/v1/apps?wait=true&timeoutMs=400000', method: 'POST',
+    body: JSON.stringify({ compose }), timeoutMs: 420_000 });
+  t.equal(installed.status, 200, 'install accepted');
+  const lines = installed.body.trim().split('\n').map((l) => JSON.parse(l) as { type?: string; ok?: boolean });
+  const result = lines.at(-1);
+  t.same({ type: result?.type, ok: result?.ok }, { type: 'result', ok: true }, `install result: ${installed.body.slice(-500)}`);
+
+  // Through the agent's ingress on guest port 80, by Host header: <route>.<device domain>.
+  let page = { status: 0, body: '' };
+  for (let i = 0; i < 60 && page.status !== 200; i++) {
+    page = await http({ port: vm.ingressPort, path: '/', host: `tiny.${h.deviceDomain}`, timeoutMs: 20_000 })
+      .catch((e: Error) => ({ status: 0, body: e.message }));
+    if (page.status !== 200) await new Promise((r) => setTimeout(r, 2000));
+  }
+  t.equal(page.status, 200, `ingress answered: ${page.body.slice(0, 200)}`);
+  t.match(page.body, /hello from the hearth image boot test/);
+
+  const code = await vm.powerdown();
+  t.equal(code, 0, 'QEMU exited cleanly after system_powerdown');
+  t.match(vm.serial(), /reboot: Power down|Powering off/, 'guest shut down via ACPI');
+});
