@@ -9,7 +9,7 @@ import { Agent } from '../agent/src/agent.js';
 import { parseConfig, type AgentConfig } from '../agent/src/config.js';
 import { HearthClient } from '../agent/src/client/index.js';
 import { nodeTransport } from '../agent/src/client/node-transport.js';
-import { removeApps, requireEngine } from './engine.js';
+import { newScope, removeScope, requireEngine } from './engine.js';
 
 export const TEST_DOMAIN = 'hearth.test';
 
@@ -26,13 +26,14 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export async function startAgent(t: Teardown, apps: string[], overrides: Partial<AgentConfig> = {}, dataDir?: string): Promise<Harness> {
+export async function startAgent(t: Teardown, overrides: Partial<AgentConfig> = {}, dataDir?: string): Promise<Harness> {
   const socket = requireEngine();
+  const scope = newScope('test');
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'hearth-agent-'));
   const config = parseConfig({
     dataDir: dir,
     deviceDomain: TEST_DOMAIN,
-    engine: { socketPath: socket, scope: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}` },
+    engine: { socketPath: socket, scope },
     api: { socketPath: join(dir, 'agent.sock'), tcp: { host: '127.0.0.1', port: 0 } },
     ingress: { host: '127.0.0.1', port: 0 },
     reconcileIntervalMs: 500,
@@ -45,7 +46,7 @@ export async function startAgent(t: Teardown, apps: string[], overrides: Partial
   await agent.start();
   t.teardown(async () => {
     await agent.stop();
-    removeApps(apps);
+    removeScope(scope);
     if (!dataDir) rmSync(dir, { recursive: true, force: true });
   });
   const client = new HearthClient(nodeTransport({ socketPath: config.api.socketPath }));

@@ -15,15 +15,17 @@ export function requireEngine(): string {
   return PODMAN_SOCKET;
 }
 
-/** Removes every container and network of the given apps (test cleanup; the agent may be dead by then). */
-export function removeApps(ids: string[]): void {
-  for (const id of ids) {
-    const names = execFileSync('podman', ['ps', '-a', '--filter', `label=io.hearth.app=${id}`, '--format', '{{.ID}}'], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean);
-    if (names.length) execFileSync('podman', ['rm', '-f', '-t', '0', ...names], { stdio: 'ignore' });
-    execFileSync('podman', ['network', 'rm', '-f', `hearth_${id}`], { stdio: 'ignore' });
-  }
+/** Removes every container and network an agent scope created (test cleanup; the agent may be dead by then). */
+export function removeScope(scope: string): void {
+  const ids = (args: string[]) => execFileSync('podman', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const containers = ids(['ps', '-a', '--filter', `label=io.hearth.scope=${scope}`, '--format', '{{.ID}}']);
+  if (containers.length) execFileSync('podman', ['rm', '-f', '-t', '0', ...containers], { stdio: 'ignore' });
+  const networks = ids(['network', 'ls', '--filter', `label=io.hearth.scope=${scope}`, '--format', '{{.Name}}']);
+  if (networks.length) execFileSync('podman', ['network', 'rm', '-f', ...networks], { stdio: 'ignore' });
+}
+
+export function newScope(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 export function containersOf(id: string): Array<{ id: string; name: string; state: string; hash: string }> {

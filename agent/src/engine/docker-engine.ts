@@ -28,6 +28,19 @@ export class DockerEngine implements Engine {
   ) {
     this.docker = new Docker({ socketPath });
     this.scopeFilter = `${LABEL.scope}=${scope}`;
+    this.prefix = scope === 'device' ? '' : `${scope}_`;
+  }
+
+  // A device has one agent and uses the plain names. Several agents sharing one engine (tests, the demo beside a
+  // real device) get their scope as a name prefix, so two of them can run an app with the same id.
+  private readonly prefix: string;
+
+  private physical(name: string): string {
+    return this.prefix + name;
+  }
+
+  private logical(name: string): string {
+    return this.prefix && name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name;
   }
 
   async ping(): Promise<void> {
@@ -41,11 +54,11 @@ export class DockerEngine implements Engine {
         const state = toState(c.State);
         const ips: Record<string, string> = {};
         for (const [net, info] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
-          if (info?.IPAddress) ips[net] = info.IPAddress;
+          if (info?.IPAddress) ips[this.logical(net)] = info.IPAddress;
         }
         const out: EngineContainer = {
           id: c.Id,
-          name: (c.Names[0] ?? '').replace(/^\//, ''),
+          name: this.logical((c.Names[0] ?? '').replace(/^\//, '')),
           labels: c.Labels ?? {},
           state,
           ips,
@@ -59,7 +72,7 @@ export class DockerEngine implements Engine {
             out.finishedAt = parseTime(info.State.FinishedAt);
             if (state === 'running') {
               for (const [net, n] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
-                if (n?.IPAddress) ips[net] = n.IPAddress;
+                if (n?.IPAddress) ips[this.logical(net)] = n.IPAddress;
               }
             }
           }
@@ -71,7 +84,7 @@ export class DockerEngine implements Engine {
 
   async listNetworks(): Promise<EngineNetwork[]> {
     const nets = await this.docker.listNetworks({ filters: { label: [this.scopeFilter] } });
-    return nets.map((n) => ({ name: n.Name, labels: n.Labels ?? {} }));
+    return nets.map((n) => ({ name: this.logical(n.Name), labels: n.Labels ?? {} }));
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
@@ -79,7 +92,7 @@ export class DockerEngine implements Engine {
       // `isolate`: netavark drops traffic between this bridge and other isolated ones, so apps cannot reach
       // each other's containers (dockerd isolates user bridges by default and ignores the option).
       await this.docker.createNetwork({
-        Name: name,
+        Name: this.physical(name),
         Driver: 'bridge',
         Options: { isolate: 'true' },
         Labels: { ...labels, [LABEL.managed]: 'true', [LABEL.scope]: this.scope },
@@ -92,7 +105,7 @@ export class DockerEngine implements Engine {
 
   async removeNetwork(name: string): Promise<void> {
     try {
-      await this.docker.getNetwork(name).remove();
+      await this.docker.getNetwork(this.physical(name)).remove();
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
     }
@@ -143,13 +156,21 @@ export class DockerEngine implements Engine {
 
   async createContainer(body: ContainerCreateBody): Promise<string> {
     try {
-      const scoped = { ...body, Labels: { ...body.Labels, [LABEL.scope]: this.scope } };
+      const nets = Object.fromEntries(Object.entries(body.NetworkingConfig.EndpointsConfig).map(([n, v]) => [this.physical(n), v]));
+      const scoped = {
+        ...body,
+        name: this.physical(body.name),
+        HostConfig: { ...body.HostConfig, NetworkMode: this.physical(String(body.HostConfig.NetworkMode)) },
+        NetworkingConfig: { EndpointsConfig: nets },
+        Labels: { ...body.Labels, [LABEL.scope]: this.scope },
+      };
       const c = await this.docker.createContainer(scoped as unknown as Docker.ContainerCreateOptions);
       return c.id;
     } catch (err) {
       // A create re-planned after a crash finds its container already there: adopt it.
       if (statusOf(err) === 409 || /already in use/.test(String((err as Error).message))) {
-        const info = await this.docker.getContainer(body.name).inspect();
+        const info = await this.docker.getContainer(this.physical(body.name)).inspect();
+        if (info.Config.Labels?.[LABEL.scope] !== this.scope) throw err; // someone else's container: never adopt it
         return info.Id;
       }
       throw err;

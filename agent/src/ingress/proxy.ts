@@ -15,6 +15,7 @@ export interface IngressOptions {
 
 export class Ingress {
   private routes: RouteTable = new Map();
+  private appSources: ReadonlySet<string> = new Set();
   private readonly inflight = new Map<string, number>();
   private readonly retired = new Set<string>();
   private readonly drainWaiters = new Map<string, Array<() => void>>();
@@ -31,6 +32,11 @@ export class Ingress {
     this.routes = table;
   }
 
+  /** Addresses of app containers: they may reach other apps' routes, never the device's own web (admin). */
+  setAppSources(addresses: ReadonlySet<string>): void {
+    this.appSources = addresses;
+  }
+
   routeTable(): RouteTable {
     return this.routes;
   }
@@ -39,6 +45,9 @@ export class Ingress {
   readonly handler = (req: IncomingMessage, res: ServerResponse): void => {
     const up = this.lookup(req);
     if (!up) {
+      if (this.appSources.has(normalizeAddress(req.socket.remoteAddress))) {
+        return plainError(res, 403, 'Apps cannot administer this device.');
+      }
       if (this.opts.fallback) return this.opts.fallback(req, res);
       return plainError(res, 404, `No app is installed at ${hostOf(req) || 'this address'}.`);
     }
@@ -146,6 +155,10 @@ export class Ingress {
       this.drainWaiters.delete(id);
     }
   }
+}
+
+function normalizeAddress(a: string | undefined): string {
+  return (a ?? '').replace(/^::ffff:/, '');
 }
 
 export function hostOf(req: IncomingMessage): string {

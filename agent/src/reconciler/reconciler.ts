@@ -139,6 +139,7 @@ export class Reconciler {
     );
     // Route first: a container about to be drained and removed is already out of the table.
     this.d.ingress.setRoutes(computeRoutes(target, current.containers, this.d.deviceDomain, this.d.paths));
+    this.d.ingress.setAppSources(new Set(current.containers.flatMap((c) => (c.ip ? [c.ip] : []))));
 
     const result: PassResult = { plan: p, current, durationMs: performance.now() - started };
     this.last = result; // status readers (and convergence waiters) see this pass's view from here on

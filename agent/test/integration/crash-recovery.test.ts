@@ -6,16 +6,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killHard, spawnAgent, type AgentProcess } from '../../../test-support/agent-process.js';
-import { containersOf, removeApps, requireEngine } from '../../../test-support/engine.js';
+import { containersOf, newScope, removeScope, requireEngine } from '../../../test-support/engine.js';
 import { uniqueId, webApp } from '../../../test-support/compose.js';
 
 t.test('SIGKILL mid-update, then restart: converges, no duplicates, no needless restarts', async (t) => {
   const id = uniqueId('kill');
   const dir = mkdtempSync(join(tmpdir(), 'hearth-kill-'));
+  const scope = newScope('kill');
   const config = {
     dataDir: dir,
     deviceDomain: 'hearth.test',
-    engine: { socketPath: requireEngine(), scope: `kill-${id}` },
+    engine: { socketPath: requireEngine(), scope },
     api: { socketPath: join(dir, 'agent.sock') },
     ingress: { host: '127.0.0.1', port: 0 },
     reconcileIntervalMs: 500,
@@ -26,7 +27,7 @@ t.test('SIGKILL mid-update, then restart: converges, no duplicates, no needless 
   let agent: AgentProcess | undefined;
   t.teardown(async () => {
     if (agent) await killHard(agent);
-    removeApps([id]);
+    removeScope(scope);
     rmSync(dir, { recursive: true, force: true });
   });
 

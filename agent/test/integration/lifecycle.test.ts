@@ -10,7 +10,7 @@ import type { InstallLine } from '../../src/client/index.js';
 
 t.test('install, update, failed update rolls back, remove', async (t) => {
   const id = uniqueId('life');
-  const h = await startAgent(t, [id]);
+  const h = await startAgent(t);
 
   const lines: InstallLine[] = [];
   const r1 = await h.client.install({ compose: webApp({ id, version: '1.0.0', page: 'version one' }) }, (l) => lines.push(l));
@@ -73,7 +73,7 @@ t.test('install, update, failed update rolls back, remove', async (t) => {
 
 t.test('a crash-looping app is backed off and reported', async (t) => {
   const id = uniqueId('crash');
-  const h = await startAgent(t, [id]);
+  const h = await startAgent(t);
   const accepted = await h.client.install({ compose: webApp({ id, before: 'exit 3' }) });
   t.ok(accepted.ok);
   await waitFor(async () => (await h.client.app(id)).phase === 'crash-looping', 60_000);
