@@ -36,6 +36,12 @@ try {
   log.fatal({ err: (err as Error).message }, 'relay failed to start');
   process.exit(1);
 }
+// Operators (and bench/relay.ts) ask for a memory report with SIGUSR2; under --expose-gc it is taken after a full GC,
+// so it counts live memory rather than garbage not yet collected.
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  log.info({ memory: process.memoryUsage(), tunnels: relay.tunnels }, 'memory report');
+});
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {

@@ -96,7 +96,7 @@ export class RelayLink extends EventEmitter<{ stream: [Duplex, StreamMeta]; up: 
       throw err;
     }
     const session = http2.performServerHandshake(transport, {
-      settings: { initialWindowSize: 1024 * 1024, maxConcurrentStreams: o.maxStreams, enablePush: false },
+      settings: { initialWindowSize: 1024 * 1024, maxFrameSize: 256 * 1024, maxConcurrentStreams: o.maxStreams, enablePush: false },
       maxSessionMemory: 64,
     });
     this.session = session;

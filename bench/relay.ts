@@ -1,0 +1,237 @@
+// Relay benchmark: bulk HTTPS download through relay → tunnel → device vs straight to the device vs through an
+// `ssh -R` reverse tunnel; added latency for small requests; relay memory per idle tunnel (1,000 devices, against a
+// baseline of 1,000 bare TLS connections); 1,000 concurrent streams. The relay runs as its own process (hearth-relay).
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import https from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { pino } from 'pino';
+import { TunnelClient } from '../agent/src/tunnel/client.js';
+import { TUNNEL_ALPN } from '../agent/src/tunnel/protocol.js';
+
+const run = promisify(execFile);
+const MAIN = fileURLToPath(new URL('../relay/src/main.ts', import.meta.url));
+const ZONE = 'bench.test';
+const BULK_MIB = Number(process.env.RELAY_BENCH_MIB ?? 512);
+const CHUNK = Buffer.alloc(1024 * 1024, 0x61);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function cert(dir: string, name: string, san: string): Promise<{ cert: string; key: string }> {
+  const c = join(dir, `${name}.crt`);
+  const k = join(dir, `${name}.key`);
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', k, '-out', c, '-days', '1', '-subj', '/CN=bench', '-addext', `subjectAltName=${san}`]);
+  return { cert: c, key: k };
+}
+
+async function cpuMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+async function curlMbps(url: string, resolve: string, cacert: string): Promise<number> {
+  const { stdout } = await run('curl', ['-sS', '--fail', '-o', '/dev/null', '-w', '%{speed_download} %{size_download}', '--resolve', resolve, '--cacert', cacert, url], { maxBuffer: 1 << 20 });
+  const [speed, size] = stdout.split(' ').map(Number);
+  if (size !== BULK_MIB * 1024 * 1024) throw new Error(`short download: ${size} bytes`);
+  return Math.round((speed! * 8) / 1e6);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Small keep-alive requests, alternating between the two paths so both see the same background noise. */
+async function latencies(host: string, ports: [number, number], ca: Buffer, n: number): Promise<[number[], number[]]> {
+  const agents = ports.map(() => new https.Agent({ keepAlive: true, maxSockets: 1 }));
+  const out: [number[], number[]] = [[], []];
+  for (let i = 0; i < n + 50; i++) {
+    for (const which of [0, 1] as const) {
+      const start = process.hrtime.bigint();
+      await new Promise<void>((resolve, reject) => {
+        https.get({ host: '127.0.0.1', port: ports[which], servername: host, headers: { host }, path: '/small', ca, agent: agents[which] }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        }).on('error', reject);
+      });
+      if (i >= 50) out[which].push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  }
+  for (const a of agents) a.destroy();
+  return [out[0].sort((a, b) => a - b), out[1].sort((a, b) => a - b)];
+}
+
+async function startSshd(dir: string, targetPort: number): Promise<{ port: number; stop: () => void }> {
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
+  await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')));
+  await chmod(join(dir, 'authorized_keys'), 0o600);
+  const sshPort = await freePort();
+  await writeFile(join(dir, 'sshd_config'), [`Port ${sshPort}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no',
+    'StrictModes no', 'AllowTcpForwarding yes', 'PidFile none', 'PermitRootLogin prohibit-password'].join('\n'));
+  await run('mkdir', ['-p', '/run/sshd']);
+  const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
+  await sleep(500);
+  const forwardPort = await freePort();
+  const ssh = spawn('ssh', ['-N', '-p', String(sshPort), '-i', join(dir, 'client_key'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'ExitOnForwardFailure=yes', '-R', `127.0.0.1:${forwardPort}:127.0.0.1:${targetPort}`, 'root@127.0.0.1'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const s = tls.connect({ host: '127.0.0.1', port: forwardPort, rejectUnauthorized: false }, () => { s.destroy(); r(true); });
+      s.on('error', () => r(false));
+    });
+    if (up) break;
+    await sleep(100);
+  }
+  return { port: forwardPort, stop: () => { ssh.kill(); sshd.kill(); } };
+}
+
+export default async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'hearth-relay-bench-'));
+  const children: ChildProcess[] = [];
+  const clients: TunnelClient[] = [];
+  try {
+    const tunnelCert = await cert(dir, 'tunnel', 'IP:127.0.0.1');
+    const configPath = join(dir, 'relay.json');
+    await writeFile(configPath, JSON.stringify({
+      relayName: '127.0.0.1', zone: ZONE, listen: { host: '127.0.0.1', https: 0, http: 0, tunnel: 0 }, tunnelTls: tunnelCert,
+      limits: { loginTimeoutMs: 120_000, loginsPerIp: { capacity: 100_000, refillPerSecond: 10_000 }, maxStreamsPerDevice: 2048 },
+    }));
+    const memoryWaiters = new Map<number, (rss: number) => void>();
+    /** RSS after a full GC in the relay (SIGUSR2 → "memory report" log line), in KiB. */
+    const liveKiB = (pid: number): Promise<number> => new Promise((resolve) => {
+      memoryWaiters.set(pid, resolve);
+      process.kill(pid, 'SIGUSR2');
+    });
+    const startRelay = async (): Promise<{ pid: number; https: number; tunnel: number }> => {
+      const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', MAIN, '--config', configPath, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(child);
+      return new Promise((resolve) => {
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          const e = JSON.parse(line) as { msg: string; https: number; tunnel: number; memory?: { rss: number } };
+          if (e.msg === 'relay listening') resolve({ ...e, pid: child.pid! });
+          if (e.msg === 'memory report') memoryWaiters.get(child.pid!)?.(Math.round(e.memory!.rss / 1024));
+        });
+      });
+    };
+    const ports = await startRelay();
+    const ca = await readFile(tunnelCert.cert);
+    const log = pino({ level: 'silent' });
+    const newClient = (tunnelPort = ports.tunnel): TunnelClient => {
+      const secretKey = ed25519.utils.randomSecretKey();
+      const c = new TunnelClient({ relays: [`tls://127.0.0.1:${tunnelPort}`], keyPair: { secretKey, publicKey: ed25519.getPublicKey(secretKey) }, ca, logger: log });
+      clients.push(c);
+      return c;
+    };
+
+    // The device: one HTTPS server, fed both by the tunnel and by a direct TCP listener (the baseline).
+    const device = newClient();
+    const name = `app.${device.deviceId}.${ZONE}`;
+    const deviceCert = await cert(dir, 'device', `DNS:*.${device.deviceId}.${ZONE}`);
+    const server = https.createServer({ cert: await readFile(deviceCert.cert), key: await readFile(deviceCert.key) }, (req, res) => {
+      if (req.url !== '/bulk') return void res.end('ok\n');
+      res.writeHead(200, { 'content-length': BULK_MIB * CHUNK.length });
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < BULK_MIB) {
+          sent++;
+          if (!res.write(CHUNK)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const directPort = (server.address() as AddressInfo).port;
+    device.on('stream', (stream) => server.emit('connection', stream));
+    device.start();
+    while (!device.status()[0]!.connected) await sleep(20);
+
+    const url = (port: number): string => `https://${name}:${port}/bulk`;
+    const direct = await curlMbps(url(directPort), `${name}:${directPort}:127.0.0.1`, deviceCert.cert);
+    const cpuBefore = [process.cpuUsage(), await cpuMs(ports.pid)] as const;
+    const started = Date.now();
+    const through = await curlMbps(url(ports.https), `${name}:${ports.https}:127.0.0.1`, deviceCert.cert);
+    const wall = Date.now() - started;
+    const deviceCpu = process.cpuUsage(cpuBefore[0]);
+    const relayCpu = (await cpuMs(ports.pid)) - cpuBefore[1];
+    console.log(`relay download CPU: device process ${Math.round(((deviceCpu.user + deviceCpu.system) / 1000 / wall) * 100)}%, relay process ${Math.round((relayCpu / wall) * 100)}% of one core`);
+    const ssh = await startSshd(dir, directPort);
+    const sshR = await curlMbps(url(ssh.port), `${name}:${ssh.port}:127.0.0.1`, deviceCert.cert);
+    ssh.stop();
+    console.log(`bulk ${BULK_MIB} MiB: direct ${direct} Mbit/s, relay ${through} Mbit/s, ssh -R ${sshR} Mbit/s`);
+
+    const deviceCa = await readFile(deviceCert.cert);
+    const [latDirect, latRelay] = await latencies(name, [directPort, ports.https], deviceCa, 3000);
+    const p50 = percentile(latRelay, 50) - percentile(latDirect, 50);
+    const p99 = percentile(latRelay, 99) - percentile(latDirect, 99);
+    console.log(`small request p50 direct ${percentile(latDirect, 50).toFixed(3)} ms relay ${percentile(latRelay, 50).toFixed(3)} ms; p99 direct ${percentile(latDirect, 99).toFixed(3)} relay ${percentile(latRelay, 99).toFixed(3)}`);
+
+    // 1,000 concurrent streams: each a fresh TLS connection through the relay to the device.
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => new Promise<boolean>((resolve) => {
+      https.get({ host: '127.0.0.1', port: ports.https, servername: name, headers: { host: name }, path: `/s${i}`, ca: deviceCa, agent: false, timeout: 60_000 }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => resolve(res.statusCode === 200 && body === 'ok\n'));
+      }).on('error', () => resolve(false));
+    })));
+    const streamsOk = results.filter(Boolean).length;
+    console.log(`concurrent streams ok: ${streamsOk}/1000`);
+
+    // Memory, each on a fresh relay process (freed memory is not returned to the OS, so a reused process would
+    // understate the second figure): 1,000 idle tunnels, and as the floor any transport pays, 1,000 bare TLS
+    // connections parked at the login challenge.
+    const memRelay = await startRelay();
+    await sleep(1000);
+    const base = await liveKiB(memRelay.pid);
+    const idle = Array.from({ length: 1000 }, () => newClient(memRelay.tunnel));
+    for (let i = 0; i < idle.length; i += 50) {
+      idle.slice(i, i + 50).forEach((c) => c.start());
+      while (!idle.slice(i, i + 50).every((c) => c.status()[0]!.connected)) await sleep(20);
+    }
+    await sleep(3000);
+    const withTunnels = await liveKiB(memRelay.pid);
+    for (const c of idle) c.stop();
+    const bareRelay = await startRelay();
+    await sleep(1000);
+    const bareBase = await liveKiB(bareRelay.pid);
+    const bare: tls.TLSSocket[] = [];
+    for (let i = 0; i < 1000; i++) {
+      bare.push(await new Promise<tls.TLSSocket>((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port: bareRelay.tunnel, ca, ALPNProtocols: [TUNNEL_ALPN] }, () => resolve(s));
+        s.on('error', reject);
+      }));
+    }
+    await sleep(3000);
+    const withBare = await liveKiB(bareRelay.pid);
+    for (const s of bare) s.destroy();
+    const idleKiB = Math.round((withTunnels - base) / 1000);
+    const bareKiB = Math.round((withBare - bareBase) / 1000);
+    console.log(`relay RSS ${base} KiB, +1000 idle tunnels ${withTunnels} KiB (${idleKiB} KiB each); fresh relay ${bareBase} KiB, +1000 bare TLS ${withBare} KiB (${bareKiB} KiB each)`);
+
+    console.log(`RESULT ${JSON.stringify({
+      throughput_mbps: through, direct_mbps: direct, ssh_r_mbps: sshR,
+      p50_added_ms: Number(p50.toFixed(3)), p99_added_ms: Number(p99.toFixed(3)),
+      idle_tunnel_kib: idleKiB, bare_tls_kib: bareKiB, streams_ok: streamsOk,
+    })}`);
+  } finally {
+    for (const c of clients) c.stop();
+    for (const c of children) c.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+  setTimeout(() => process.exit(0), 200).unref();
+}
