@@ -33,13 +33,14 @@ export interface DeviceWebDeps {
 export function buildDeviceWeb(d: DeviceWebDeps): FastifyInstance {
   const app = Fastify({ loggerInstance: d.logger.child({ module: 'device-web' }, { level: 'warn' }), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
   app.setErrorHandler(errorHandler);
-  void app.register(
-    async (v1) => {
-      await v1.register(pairingRoutes, { service: d.pairing, devicePublicKey: d.devicePublicKey });
-      await v1.register(async (admin) => {
-        await admin.register(ownerAuth, { clients: d.clients });
-        await admin.register(pairingAdminRoutes, { service: d.pairing, clients: d.clients, relay: d.relayAddress });
-        await admin.register(systemRoutes, {
+  // The pairing module's routes carry their full /v1/... paths; the agent's own are mounted under /v1.
+  void app.register(pairingRoutes, { service: d.pairing, devicePublicKey: d.devicePublicKey });
+  void app.register(async (admin) => {
+    await admin.register(ownerAuth, { clients: d.clients });
+    await admin.register(pairingAdminRoutes, { service: d.pairing, clients: d.clients, relay: d.relayAddress });
+    await admin.register(
+      async (v1) => {
+        await v1.register(systemRoutes, {
           engine: d.engine,
           events: d.events,
           operations: d.operations,
@@ -47,13 +48,13 @@ export function buildDeviceWeb(d: DeviceWebDeps): FastifyInstance {
           startedAt: d.info.startedAt,
           deviceDomain: d.info.deviceDomain,
         });
-        await admin.register(appRoutes, { operations: d.operations, fetchText: fetchLimited });
-        await admin.register(catalogRoutes, { catalog: d.catalog, operations: d.operations });
-        await admin.register(deviceRoutes, d.info);
-      });
-    },
-    { prefix: '/v1' },
-  );
+        await v1.register(appRoutes, { operations: d.operations, fetchText: fetchLimited });
+        await v1.register(catalogRoutes, { catalog: d.catalog, operations: d.operations });
+        await v1.register(deviceRoutes, d.info);
+      },
+      { prefix: '/v1' },
+    );
+  });
   if (d.phoneDir) void app.register(staticFiles, { root: d.phoneDir });
   else app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Hearth device. Open the Hearth phone app to pair.\n'));
   return app;

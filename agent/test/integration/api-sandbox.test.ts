@@ -2,7 +2,8 @@
 // gets the sandbox defaults; apps cannot reach the admin API or the engine socket; images come
 // from a real registry (with progress) or from an uploaded archive.
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,9 +90,12 @@ t.test('sandbox defaults, and no way to the admin API or the engine', async (t) 
   const api = h.agent.apiTcpAddress()!;
   const gw = Object.values(info.NetworkSettings.Networks)[0]!.Gateway;
   // (busybox-static's `wget -T` segfaults; `timeout` bounds the attempt instead)
-  const probe = (url: string) => podman('exec', ca!.id, 'sh', '-c', `timeout 3 wget -q -O- ${url} >/dev/null 2>&1 && echo reached || echo blocked`);
-  t.equal(probe(`http://${gw}:${api.port}/v1/health`), 'blocked', 'admin API not reachable via the gateway');
-  t.equal(probe(`http://127.0.0.1:${api.port}/v1/health`), 'blocked', 'admin API not reachable on the container loopback');
+  // Asynchronous: the agent runs in this process, and a synchronous exec would block it (a false "blocked").
+  const run = promisify(execFile);
+  const probe = async (url: string) =>
+    (await run('podman', ['exec', ca!.id, 'sh', '-c', `timeout 3 wget -q -O- ${url} >/dev/null 2>&1 && echo reached || echo blocked`])).stdout.trim();
+  t.equal(await probe(`http://${gw}:${api.port}/v1/health`), 'blocked', 'admin API not reachable via the gateway');
+  t.equal(await probe(`http://127.0.0.1:${api.port}/v1/health`), 'blocked', 'admin API not reachable on the container loopback');
   t.equal(podman('exec', cb!.id, 'sh', '-c', `timeout 3 wget -q -O- http://127.0.0.1/ >/dev/null && echo reached`), 'reached', 'the probe itself works (control)');
 });
 
