@@ -88,13 +88,20 @@ export async function acceptLogin(transport: Duplex, remoteAddress: string, deps
   }
   rejected.push(...claimed.rejected);
   const accepted = claimed.accepted.filter((n) => !deps.registry.heldByOther(n, deviceId));
-  if (accepted.length === 0 || transport.destroyed) return refuse('name-taken', 'none of the claimed names is available');
+  if (accepted.length === 0 || transport.destroyed) {
+    await deps.registry.abandon(deviceId, claimed.accepted);
+    return refuse('name-taken', 'none of the claimed names is available');
+  }
 
   const welcome: Welcome = { t: 'welcome', deviceId, names: accepted, rejected };
   // HTTP/2 takes over the socket's native handle: a JS write still in flight at that moment aborts the process
   // (node_http2.cc is_write_in_progress), so the welcome must be flushed first.
-  await new Promise<void>((resolve, reject) => transport.write(encodeFrame(welcome), (err) => (err ? reject(err) : resolve())));
-  if (transport.destroyed) return null;
+  const sent = await new Promise<boolean>((resolve) => transport.write(encodeFrame(welcome), (err) => resolve(!err)));
+  if (!sent || transport.destroyed) {
+    await deps.registry.abandon(deviceId, accepted);
+    transport.destroy();
+    return null;
+  }
   const tunnel = new DeviceTunnel(deviceId, accepted, transport, remoteAddress, deps.tunnelLimits, deps.log);
   deps.registry.install(tunnel);
   deps.log.info({ deviceId, remoteAddress, names: accepted, rejected }, 'tunnel up');

@@ -61,6 +61,13 @@ export class TunnelRegistry {
     tunnel.once('close', () => void this.remove(tunnel));
   }
 
+  /** Gives back store claims made by a login that then failed, unless a live local tunnel of that device uses them. */
+  async abandon(deviceId: string, names: readonly string[]): Promise<void> {
+    if (this.byDevice.get(deviceId)?.isOpen) return;
+    const owner = { deviceId, nodeId: this.options.nodeId };
+    await Promise.allSettled(names.map((name) => this.options.store.release(name, owner)));
+  }
+
   heldByOther(name: string, deviceId: string): boolean {
     const holder = this.byName.get(name);
     return holder !== undefined && holder.isOpen && holder.deviceId !== deviceId;
