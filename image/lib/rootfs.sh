@@ -117,7 +117,7 @@ install_hearth_layer() {
   else
     log "WARNING: firmware-hooks/src/cli.ts does not exist yet: image has no /usr/bin/hearth-firmware"
   fi
-  find "$lib" -type f -exec chmod 0644 {} +
+  find "$lib" -type f -name "*.mjs" -exec chmod 0644 {} +
 
   local units="hearth-agent.service hearth-health.service podman.socket NetworkManager.service systemd-timesyncd.service"
   [ "$DEV" = 1 ] && units="$units hearth-boot-marker.service"

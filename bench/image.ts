@@ -1,0 +1,94 @@
+// `npm run bench -- image`: the OS image's size, build times and boot time, with a bare-Debian baseline booted the
+// same way (QEMU TCG + OVMF + systemd-boot) in the same run. Last line: RESULT {json}.
+import { spawn } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QemuVm, repoRoot, run, waitForHttp200 } from '../image/test/support/vm.js';
+
+const secs = (t0: number) => Math.round((performance.now() - t0) / 100) / 10;
+const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+
+function sh(cmd: string, args: string[], env: Record<string, string>): Promise<void> {
+  return new Promise((ok, fail) => {
+    const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let tail = '';
+    p.stderr.on('data', (b: Buffer) => { tail = (tail + b.toString()).slice(-4000); });
+    p.on('exit', (c) => (c === 0 ? ok() : fail(new Error(`${cmd} exited ${c}:\n${tail}`))));
+  });
+}
+
+async function xzSize(file: string): Promise<number> {
+  return new Promise((ok, fail) => {
+    const xz = spawn('xz', ['-T0', '-6', '-c'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let n = 0;
+    xz.stdout.on('data', (b: Buffer) => { n += b.length; });
+    xz.on('exit', (c) => (c === 0 ? ok(n) : fail(new Error(`xz exited ${c}`))));
+    createReadStream(file).pipe(xz.stdin);
+  });
+}
+
+async function bootTo(disk: string, work: string, until: (vm: QemuVm) => Promise<unknown>): Promise<{ s: number; vm: QemuVm }> {
+  const overlay = join(work, 'disk.qcow2');
+  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', disk, '-F', 'raw', overlay]);
+  const vm = new QemuVm({ workDir: work, disk: overlay, format: 'qcow2' });
+  const t0 = performance.now();
+  await vm.start();
+  try {
+    await until(vm);
+    return { s: secs(t0), vm };
+  } catch (err) { await vm.kill(); throw err; }
+}
+
+export default async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'hearth-bench-image-'));
+  try {
+    const out = join(repoRoot, 'image/build/bench-x86');
+    const env = { HEARTH_DEV: '1', HEARTH_IMAGE_OUT: out, HEARTH_IMAGE_CACHE: join(tmp, 'cache') };
+    let t0 = performance.now();
+    await sh(join(repoRoot, 'image/build.sh'), ['--target', 'x86-64', '--no-cache'], env);
+    const buildCold = secs(t0);
+    console.log(`cold build: ${buildCold}s`);
+    // Warm: the base is cached; everything above it (overlay, agent bundle, squashfs, disk, manifest) is rebuilt,
+    // which is what an agent-only change costs.
+    t0 = performance.now();
+    await sh(join(repoRoot, 'image/build.sh'), ['--target', 'x86-64'], env);
+    const buildWarm = secs(t0);
+    console.log(`warm build: ${buildWarm}s`);
+
+    const image = join(out, 'hearth-x86-64-dev.img');
+    const imageXz = await xzSize(image);
+    console.log(`xz: ${mb(imageXz)} MB`);
+
+    const hearthWork = join(tmp, 'hearth');
+    await run('mkdir', ['-p', hearthWork]);
+    const hearth = await bootTo(image, hearthWork, (vm) => waitForHttp200(vm, '/v1/health', 600_000));
+    console.log(`hearth boot to agent ready: ${hearth.s}s`);
+    const marker = await hearth.vm.waitForSerial(/HEARTH-BOOT-COMPLETE \S+ agent_rss_kb=(\d+)/, 300_000);
+    await hearth.vm.powerdown();
+
+    const baseOut = join(tmp, 'baseline');
+    await sh(join(repoRoot, 'image/lib/baseline.sh'), [baseOut], { HEARTH_IMAGE_CACHE: join(repoRoot, 'image/build/cache') });
+    const baseWork = join(tmp, 'base-vm');
+    await run('mkdir', ['-p', baseWork]);
+    const base = await bootTo(join(baseOut, 'baseline.img'), baseWork, (vm) => vm.waitForSerial(/login: /, 600_000));
+    console.log(`baseline boot to login prompt: ${base.s}s`);
+    await base.vm.powerdown().catch(() => base.vm.kill());
+
+    console.log('RESULT ' + JSON.stringify({
+      image_mb: mb(statSync(image).size),
+      image_used_mb: mb(statSync(image).blocks * 512),
+      image_xz_mb: mb(imageXz),
+      rootfs_mb: mb(statSync(join(out, 'root.squashfs')).size),
+      build_cold_s: buildCold,
+      build_warm_s: buildWarm,
+      boot_to_agent_ready_s: hearth.s,
+      accel: 'tcg',
+      baseline_boot_s: base.s,
+      boot_ratio: Math.round((hearth.s / base.s) * 100) / 100,
+      agent_rss_mb_in_guest: Math.round(Number(marker[1]) / 102.4) / 10,
+    }));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
