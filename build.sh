@@ -38,6 +38,7 @@ case "$cmd" in
     npx eslint .
     log "typecheck"
     npx tsc -p tsconfig.json
+    [ -f phone/build.mjs ] && { log "phone app"; node phone/build.mjs; }
     "$ROOT/scripts/test-services.sh" up
     trap '"$ROOT/scripts/test-services.sh" down' EXIT
     log "tests"

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from './api/server.js';
+import type { SystemRoutesOptions } from './api/routes/system.js';
 import { AppOperations } from './apps/operations.js';
 import type { AgentConfig } from './config.js';
 import { DockerEngine } from './engine/docker-engine.js';
@@ -47,6 +48,7 @@ export class Agent {
   readonly operations: AppOperations;
   readonly api: FastifyInstance;
   device: DeviceServices | undefined;
+  private readonly system: SystemRoutesOptions;
   private ingressServer: Server | undefined;
   private readonly startedAt: number;
 
@@ -121,16 +123,16 @@ export class Agent {
       deviceDomain: config.deviceDomain,
       scheme: () => 'http',
     });
-    this.api = buildApi({
-      operations: this.operations,
+    this.system = {
       engine: this.engine,
       events: this.events,
-      logger: this.logger,
+      operations: this.operations,
       version: AGENT_VERSION,
       startedAt: this.startedAt,
       deviceDomain: config.deviceDomain,
-      pairing: () => this.device?.pairingInfo(),
-    });
+      lastPassMs: () => this.reconciler.lastPass()?.durationMs,
+    };
+    this.api = buildApi({ operations: this.operations, logger: this.logger, system: this.system, pairing: () => this.device?.pairingInfo() });
   }
 
   /** Loads state, starts the reconciler (adopting running containers), the ingress and the API. */
@@ -159,8 +161,8 @@ export class Agent {
         ingress: this.ingress,
         operations: this.operations,
         store: this.store,
-        engine: this.engine,
         events: this.events,
+        system: this.system,
         version: AGENT_VERSION,
         startedAt: this.startedAt,
       },

@@ -3,21 +3,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppOperations } from '../apps/operations.js';
-import type { Engine } from '../engine/engine.js';
-import type { AgentEvents } from '../events.js';
 import { errorHandler } from './errors.js';
 import { appRoutes } from './routes/apps.js';
-import { systemRoutes } from './routes/system.js';
+import { systemRoutes, type SystemRoutesOptions } from './routes/system.js';
 import { localRoutes, type LocalRoutesOptions } from './routes/local.js';
 
 export interface ApiDeps {
   operations: AppOperations;
-  engine: Engine;
-  events: AgentEvents;
   logger: Logger;
-  version: string;
-  startedAt: number;
-  deviceDomain: string;
+  /** Shared with the device web, which mounts the same routes behind owner auth. */
+  system: SystemRoutesOptions;
   fetchText?: (url: string) => Promise<string>;
   pairing: LocalRoutesOptions['pairing'];
 }
@@ -27,7 +22,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   app.setErrorHandler(errorHandler);
   void app.register(
     async (v1) => {
-      await v1.register(systemRoutes, { engine: d.engine, events: d.events, operations: d.operations, version: d.version, startedAt: d.startedAt, deviceDomain: d.deviceDomain });
+      await v1.register(systemRoutes, d.system);
       await v1.register(appRoutes, { operations: d.operations, fetchText: d.fetchText ?? fetchLimited });
       await v1.register(localRoutes, { pairing: d.pairing });
     },

@@ -10,6 +10,7 @@ export interface HealthReport {
   engine: 'up' | 'down';
   deviceDomain: string;
   apps: { total: number; running: number };
+  reconcile: { lastPassMs?: number };
 }
 
 export type InstallLine = AgentEvent | { type: 'accepted'; outcome: string } | InstallResult;

@@ -9,7 +9,7 @@ import type { AppOperations } from '../apps/operations.js';
 import { ClientsStore } from '../auth/index.js';
 import { CatalogClient, parsePublicKey } from '../catalog/index.js';
 import type { AgentConfig } from '../config.js';
-import type { Engine } from '../engine/engine.js';
+import type { SystemRoutesOptions } from '../api/routes/system.js';
 import type { AgentEvents } from '../events.js';
 import { loadOrCreateDeviceIdentity, loadOrCreatePairingSecret, type DeviceIdentity } from '../identity/index.js';
 import { hostOf, type Ingress } from '../ingress/proxy.js';
@@ -26,8 +26,8 @@ export interface DeviceServicesDeps {
   ingress: Ingress;
   operations: AppOperations;
   store: AppRecordStore;
-  engine: Engine;
   events: AgentEvents;
+  system: SystemRoutesOptions;
   version: string;
   startedAt: number;
 }
@@ -76,8 +76,7 @@ export class DeviceServices {
       devicePublicKey: this.identity.publicKey,
       relayAddress: this.relayAddress(),
       operations: this.d.operations,
-      engine: this.d.engine,
-      events: this.d.events,
+      system: this.d.system,
       catalog,
       phoneDir: config.phoneDir,
       info: {

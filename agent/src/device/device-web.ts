@@ -5,12 +5,10 @@ import type { Logger } from 'pino';
 import type { AppOperations } from '../apps/operations.js';
 import { errorHandler } from '../api/errors.js';
 import { appRoutes } from '../api/routes/apps.js';
-import { systemRoutes } from '../api/routes/system.js';
+import { systemRoutes, type SystemRoutesOptions } from '../api/routes/system.js';
 import { fetchLimited } from '../api/server.js';
 import { ownerAuth, type ClientsStore } from '../auth/index.js';
 import type { CatalogClient } from '../catalog/index.js';
-import type { Engine } from '../engine/engine.js';
-import type { AgentEvents } from '../events.js';
 import { pairingAdminRoutes, pairingRoutes, type PairingService } from '../pairing/index.js';
 import { catalogRoutes } from './catalog-routes.js';
 import { deviceRoutes, type DeviceInfoSource } from './device-routes.js';
@@ -23,8 +21,7 @@ export interface DeviceWebDeps {
   devicePublicKey: Uint8Array;
   relayAddress: string;
   operations: AppOperations;
-  engine: Engine;
-  events: AgentEvents;
+  system: SystemRoutesOptions;
   catalog: CatalogClient | undefined;
   info: DeviceInfoSource;
   phoneDir: string | undefined;
@@ -40,14 +37,7 @@ export function buildDeviceWeb(d: DeviceWebDeps): FastifyInstance {
     await admin.register(pairingAdminRoutes, { service: d.pairing, clients: d.clients, relay: d.relayAddress });
     await admin.register(
       async (v1) => {
-        await v1.register(systemRoutes, {
-          engine: d.engine,
-          events: d.events,
-          operations: d.operations,
-          version: d.info.version,
-          startedAt: d.info.startedAt,
-          deviceDomain: d.info.deviceDomain,
-        });
+        await v1.register(systemRoutes, d.system);
         await v1.register(appRoutes, { operations: d.operations, fetchText: fetchLimited });
         await v1.register(catalogRoutes, { catalog: d.catalog, operations: d.operations });
         await v1.register(deviceRoutes, d.info);

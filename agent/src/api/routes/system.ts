@@ -13,6 +13,8 @@ export interface SystemRoutesOptions {
   version: string;
   startedAt: number;
   deviceDomain: string;
+  /** Duration of the last reconcile pass's observe + plan (what a no-op pass costs). */
+  lastPassMs: () => number | undefined;
 }
 
 export const systemRoutes: FastifyPluginAsync<SystemRoutesOptions> = async (app, o) => {
@@ -29,6 +31,7 @@ export const systemRoutes: FastifyPluginAsync<SystemRoutesOptions> = async (app,
       engine,
       deviceDomain: o.deviceDomain,
       apps: { total: apps.length, running: apps.filter((a) => a.phase === 'running').length },
+      reconcile: { lastPassMs: o.lastPassMs() },
     };
     return reply.status(engine === 'up' ? 200 : 503).send(body);
   });

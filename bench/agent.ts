@@ -1,0 +1,200 @@
+// `npm run bench -- agent`: the agent as it runs on a device (one esbuild bundle, plain node) against real podman.
+// Measures idle RSS with 10 apps, install-to-healthy, failed requests during an update under load, and the cost of a
+// no-op reconcile pass; each beside a baseline from the same run. Last line: RESULT {json}.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { HearthClient } from '../agent/src/client/index.js';
+import { nodeTransport } from '../agent/src/client/node-transport.js';
+import { webApp } from '../test-support/compose.js';
+import { newScope, removeScope, requireEngine } from '../test-support/engine.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+export default async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
+  const scope = newScope('bench');
+  const bundle = join(dir, 'agent.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'agent/src/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: bundle,
+    logLevel: 'warning',
+    banner: { js: "import{createRequire}from'module';const require=createRequire(import.meta.url);" },
+  });
+  const config = {
+    dataDir: join(dir, 'data'),
+    deviceDomain: 'bench.test',
+    engine: { socketPath: requireEngine(), scope },
+    api: { socketPath: join(dir, 'agent.sock') },
+    ingress: { host: '127.0.0.1', port: 0 },
+    pairing: { secretFile: join(dir, 'none'), resetMarker: join(dir, 'none-reset') },
+    logLevel: 'warn',
+    diskReserveMb: 1,
+    stopTimeoutSeconds: 2,
+  };
+  writeFileSync(join(dir, 'agent.json'), JSON.stringify(config));
+  const agent = spawn(process.execPath, [bundle], { env: { ...process.env, HEARTH_CONFIG: join(dir, 'agent.json') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const client = new HearthClient(nodeTransport({ socketPath: config.api.socketPath }));
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        await client.health();
+        break;
+      } catch {
+        if (i > 300) throw new Error(`agent did not start:\n${stderr}`);
+        await sleep(100);
+      }
+    }
+    const ingressPort = await findIngressPort(agent.pid!);
+
+    // install → healthy, 5 times (fresh app each time, local image), with `podman run` + first answer as baseline
+    const installs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const r = await client.install({ compose: webApp({ id: `inst${i}`, startPeriod: '5s' }) }, () => undefined);
+      if (!r.ok) throw new Error(`install failed: ${r.message}`);
+      installs.push(performance.now() - t0);
+    }
+    const baselines: number[] = [];
+    for (let i = 0; i < 5; i++) baselines.push(podmanRunToAnswerMs(`${scope}-base${i}`));
+
+    // 10 apps running, then let the agent settle and read its RSS
+    for (let i = 5; i < 10; i++) await client.install({ compose: webApp({ id: `inst${i}` }) }, () => undefined);
+    await sleep(10_000);
+    const idleRss = rssMb(agent.pid!);
+    const bareNode = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    await sleep(1000);
+    const bareRss = rssMb(bareNode.pid!);
+    bareNode.kill();
+
+    // no-op passes: the agent reports each pass's observe+plan time; sample for a few seconds
+    const passes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const ms = (await client.health()).reconcile.lastPassMs;
+      if (ms !== undefined) passes.push(ms);
+      await sleep(300);
+    }
+    const listMs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      execFileSync('curl', ['-s', '--unix-socket', config.engine.socketPath, 'http://d/v1.41/containers/json?all=1', '-o', '/dev/null']);
+      listMs.push(performance.now() - t0);
+    }
+
+    // updates under a steady load: the agent's start-new-then-switch vs stop-then-start (what compose does)
+    const web = 'inst0';
+    const during = async (action: () => Promise<void>) => load(ingressPort, `${web}.bench.test`, action);
+    const update = await during(async () => {
+      const r = await client.install({ compose: webApp({ id: web, version: '2.0.0', page: 'v2', overwrite: true }) }, () => undefined);
+      if (!r.ok) throw new Error(`update failed: ${r.message}`);
+    });
+    const recreate = await during(async () => {
+      await client.stop(web);
+      await client.start(web);
+    });
+
+    const result = {
+      idle_rss_mb: round(idleRss),
+      bare_node_rss_mb: round(bareRss),
+      apps_running: (await client.health()).apps.running,
+      install_to_healthy_ms: round(median(installs)),
+      install_runs_ms: installs.map(round),
+      baseline_podman_run_to_answer_ms: round(median(baselines)),
+      update_downtime_failed_requests: update.failed,
+      update_requests: update.total,
+      baseline_stop_start_failed_requests: recreate.failed,
+      baseline_stop_start_requests: recreate.total,
+      noop_reconcile_ms: round(median(passes)),
+      baseline_engine_list_ms: round(median(listMs)),
+      goals: { idle_rss_mb: 60, install_to_healthy_ms: 2000, update_downtime_failed_requests: 0 },
+    };
+    console.log(`idle RSS ${result.idle_rss_mb} MB (bare node ${result.bare_node_rss_mb} MB); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
+    console.log(`update under load: ${update.failed}/${update.total} failed (stop+start: ${recreate.failed}/${recreate.total}); no-op pass ${result.noop_reconcile_ms} ms (engine list ${result.baseline_engine_list_ms} ms)`);
+    console.log(`RESULT ${JSON.stringify(result)}`);
+  } finally {
+    agent.kill('SIGTERM');
+    await sleep(500);
+    removeScope(scope);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/** The ingress listens on an ephemeral port; read it from the agent's sockets. */
+async function findIngressPort(pid: number): Promise<number> {
+  const out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' });
+  for (const line of out.split('\n')) {
+    if (line.includes(`pid=${pid},`)) {
+      const m = /127\.0\.0\.1:(\d+)/.exec(line);
+      if (m) return Number(m[1]);
+    }
+  }
+  throw new Error('ingress port not found');
+}
+
+function podmanRunToAnswerMs(name: string): number {
+  const t0 = performance.now();
+  execFileSync('podman', ['run', '-d', '--name', name, '--label', `io.hearth.scope=${name.split('-base')[0]}`, 'localhost/hearth/busybox:latest', 'httpd', '-f', '-p', '8080', '-h', '/www']);
+  for (;;) {
+    try {
+      execFileSync('podman', ['exec', name, 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8080/'], { stdio: 'ignore' });
+      break;
+    } catch {
+      /* not yet */
+    }
+  }
+  const ms = performance.now() - t0;
+  execFileSync('podman', ['rm', '-f', '-t', '0', name], { stdio: 'ignore' });
+  return ms;
+}
+
+/** Four keep-alive clients hammer the app while `action` runs; counts requests that did not get a 200. */
+async function load(port: number, host: string, action: () => Promise<void>): Promise<{ total: number; failed: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  let total = 0;
+  let failed = 0;
+  let running = true;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          total++;
+          if (res.statusCode !== 200) failed++;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        total++;
+        failed++;
+        resolve();
+      });
+      req.setTimeout(5000, () => req.destroy());
+    });
+  const worker = async () => {
+    while (running) await one();
+  };
+  const workers = [worker(), worker(), worker(), worker()];
+  await sleep(500);
+  await action();
+  await sleep(500);
+  running = false;
+  await Promise.all(workers);
+  agent.destroy();
+  return { total, failed };
+}
