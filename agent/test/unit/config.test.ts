@@ -11,6 +11,7 @@ const DEFAULTS = {
   engine: { socketPath: '/run/podman/podman.sock', scope: 'device' },
   api: { socketPath: '/run/hearth/agent.sock' },
   ingress: { host: '0.0.0.0', port: 80 },
+  pairing: { secretFile: '/boot/firmware/hearth-pairing-secret', resetMarker: '/boot/firmware/hearth-reset-pairing' },
   reconcileIntervalMs: 5_000,
   diskReserveMb: 256,
   stopTimeoutSeconds: 10,
