@@ -118,7 +118,8 @@ export default async function main(): Promise<void> {
       process.kill(pid, 'SIGUSR2');
     });
     const startRelay = async (): Promise<{ pid: number; https: number; tunnel: number }> => {
-      const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', MAIN, '--config', configPath, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const prof = process.env.RELAY_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RELAY_BENCH_PROF] : [];
+      const child = spawn(process.execPath, [...prof, '--expose-gc', '--import', 'tsx', MAIN, '--config', configPath, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.push(child);
       return new Promise((resolve) => {
         createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -4,11 +4,16 @@
 // string into a Buffer before it reaches the HTTP/2 stream. TLS streams only ever carry Buffers and skip it.
 import { Duplex } from 'node:stream';
 
-export function withBufferWrites(inner: Duplex): Duplex {
+//
+// It also acknowledges writes early, up to `bufferBytes` queued in the stream: a TLS socket running over a JS stream
+// keeps one write in flight and waits for its callback, and an Http2Stream calls back only once its 16 KiB buffer has
+// gone out, which turns bulk transfers into stop-and-wait. A larger bound keeps the pipeline full.
+export function withBufferWrites(inner: Duplex, bufferBytes = 0): Duplex {
   const outer = new Duplex({
     allowHalfOpen: true,
     write(chunk: Buffer, _encoding, callback) {
-      if (inner.write(chunk)) callback();
+      const below = inner.write(chunk) || inner.writableLength < bufferBytes;
+      if (below) callback();
       else inner.once('drain', () => callback());
     },
     final(callback) {
