@@ -231,7 +231,15 @@ export default async function main(): Promise<void> {
     })}`);
   } finally {
     for (const c of clients) c.stop();
-    for (const c of children) c.kill();
+    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      const force = setTimeout(() => c.kill('SIGKILL'), 6000);
+      c.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      c.kill();
+    })));
     await rm(dir, { recursive: true, force: true });
   }
   setTimeout(() => process.exit(0), 200).unref();

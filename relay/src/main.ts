@@ -47,6 +47,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
+    // A stuck close (or a log pipe whose reader is gone) must not leave a relay holding its ports.
+    setTimeout(() => process.exit(1), 5000).unref();
     log.info({ signal }, 'relay stopping');
     relay.close().then(() => process.exit(0), () => process.exit(1));
   });
