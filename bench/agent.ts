@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+// @ts-expect-error: a plain .mjs script shared with the image build, no type declarations
+import { bundleAgent } from '../scripts/bundle.mjs';
 import { HearthClient } from '../agent/src/client/index.js';
 import { nodeTransport } from '../agent/src/client/node-transport.js';
 import { webApp } from '../test-support/compose.js';
@@ -21,16 +22,7 @@ export default async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
   const scope = newScope('bench');
   const bundle = join(dir, 'agent.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'agent/src/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: bundle,
-    logLevel: 'warning',
-    banner: { js: "import{createRequire}from'module';const require=createRequire(import.meta.url);" },
-  });
+  await bundleAgent(join(ROOT, 'agent/src/main.ts'), bundle);
   const config = {
     dataDir: join(dir, 'data'),
     deviceDomain: 'bench.test',

@@ -14,10 +14,12 @@ import type { AgentEvents } from '../events.js';
 import { loadOrCreateDeviceIdentity, loadOrCreatePairingSecret, type DeviceIdentity } from '../identity/index.js';
 import { hostOf, type Ingress } from '../ingress/proxy.js';
 import { hostFor } from '../ingress/route-table.js';
-import { PairingService, renderPairingQr } from '../pairing/index.js';
+import { PairingService } from '../pairing/pairing-service.js';
 import type { AppRecordStore } from '../state/app-records.js';
-import { AcmeCertificateSource, TlsTerminator } from '../tls/index.js';
-import { TunnelClient } from '../tunnel/client.js';
+// TLS (acme-client and its crypto stack), the tunnel and QR rendering load only when used: a device without a relay
+// configured (development, the LAN-only case) does not pay their memory.
+import type { AcmeCertificateSource, TlsTerminator } from '../tls/index.js';
+import type { TunnelClient } from '../tunnel/client.js';
 import { buildDeviceWeb } from './device-web.js';
 
 export interface DeviceServicesDeps {
@@ -120,6 +122,7 @@ export class DeviceServices {
   /** What the owner scans: the pairing link as a terminal QR code, plus the short code for typing. */
   async pairingBanner(): Promise<string> {
     const url = this.pairing.pairingUrl(this.relayAddress());
+    const { renderPairingQr } = await import('../pairing/qr-render.js');
     const qr = await renderPairingQr(url, 'terminal');
     return `${qr}\nPair this device: scan the code above with the Hearth app, or type ${this.pairing.shortCode()}\n${url}\n`;
   }
@@ -131,6 +134,7 @@ export class DeviceServices {
 
   private async startTls(tls: NonNullable<AgentConfig['tls']>): Promise<void> {
     const { config, logger } = this.d;
+    const { AcmeCertificateSource, TlsTerminator } = await import('../tls/index.js');
     this.source = new AcmeCertificateSource({
       dataDir: config.dataDir,
       directoryUrl: tls.acmeDirectoryUrl,
@@ -149,6 +153,7 @@ export class DeviceServices {
 
   private async startTunnel(relay: NonNullable<AgentConfig['relay']>): Promise<void> {
     const { logger } = this.d;
+    const { TunnelClient } = await import('../tunnel/client.js');
     this.tunnel = new TunnelClient({
       relays: relay.urls,
       keyPair: this.identity.tunnelKeyPair(),

@@ -9,7 +9,9 @@ import { systemRoutes, type SystemRoutesOptions } from '../api/routes/system.js'
 import { fetchLimited } from '../api/server.js';
 import { ownerAuth, type ClientsStore } from '../auth/index.js';
 import type { CatalogClient } from '../catalog/index.js';
-import { pairingAdminRoutes, pairingRoutes, type PairingService } from '../pairing/index.js';
+import { pairingAdminRoutes } from '../pairing/admin-routes.js';
+import type { PairingService } from '../pairing/pairing-service.js';
+import { pairingRoutes } from '../pairing/routes.js';
 import { catalogRoutes } from './catalog-routes.js';
 import { deviceRoutes, type DeviceInfoSource } from './device-routes.js';
 import { staticFiles } from './static-files.js';

@@ -63,18 +63,14 @@ export class DockerEngine implements Engine {
           state,
           ips,
         };
-        // The list does not carry exit codes and times; only containers that stopped need them (crash accounting).
-        if (state === 'exited' || state === 'dead' || state === 'running') {
+        // The list does not carry exit codes and times; only stopped containers need them (crash accounting), so a
+        // no-op pass over running apps costs one list call.
+        if (state === 'exited' || state === 'dead') {
           const info = await this.docker.getContainer(c.Id).inspect().catch(() => undefined);
           if (info) {
             out.exitCode = info.State.ExitCode;
             out.startedAt = parseTime(info.State.StartedAt);
             out.finishedAt = parseTime(info.State.FinishedAt);
-            if (state === 'running') {
-              for (const [net, n] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
-                if (n?.IPAddress) ips[this.logical(net)] = n.IPAddress;
-              }
-            }
           }
         }
         return out;
