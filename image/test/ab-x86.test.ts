@@ -14,6 +14,9 @@ const BOOT_MS = 300_000;
 interface Part { node: string; start: number; size: number; name: string }
 interface BootState { booted: string; primary: string; trial: { slot: string; triesLeft: number } | null; lastBoot: string }
 
+// Longer than .taprc's per-file 600 s: QEMU TCG boots (and cold image builds) on a loaded 2-core machine.
+t.setTimeout(2_400_000);
+
 t.test('A/B: a broken trial slot falls back to A; a good one is committed', { timeout: 2_400_000 }, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'hearth-ab-x86-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));

@@ -25,6 +25,9 @@ services:
     restart: unless-stopped
 `;
 
+// Longer than .taprc's per-file 600 s: QEMU TCG boots (and cold image builds) on a loaded 2-core machine.
+t.setTimeout(1_800_000);
+
 t.test('x86-64 image boots to a working agent under QEMU', { timeout: 1_800_000 }, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'hearth-boot-x86-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));

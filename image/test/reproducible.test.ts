@@ -31,6 +31,9 @@ async function treeListing(root: string): Promise<Map<string, string>> {
   return m;
 }
 
+// Longer than .taprc's per-file 600 s: QEMU TCG boots (and cold image builds) on a loaded 2-core machine.
+t.setTimeout(1_800_000);
+
 t.test('two cold builds of one commit give the same root filesystem image', { timeout: 1_800_000 }, async (t) => {
   const caches = mkdtempSync(join(tmpdir(), 'hearth-repro-cache-'));
   t.teardown(() => rmSync(caches, { recursive: true, force: true }));

@@ -12,6 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const run = promisify(execFile);
 
+// Terminal escape sequences (colours, cursor moves) in build and serial output, removed for readable messages.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[a-zA-Z]/g;
+
 /** Builds (warm: reusing the base cache) a developer image into `outDir`; returns the disk image path. */
 export async function buildDevImage(outDir: string, log: (line: string) => void): Promise<string> {
   await new Promise<void>((ok, fail) => {
@@ -24,7 +28,7 @@ export async function buildDevImage(outDir: string, log: (line: string) => void)
       for (const line of b.toString().split('\n')) {
         if (!line) continue;
         tail.push(line); if (tail.length > 40) tail.shift();
-        if (line.includes('[image')) log(line.replace(/\x1b\[[0-9;]*m/g, ''));
+        if (line.includes('[image')) log(line.replace(ANSI, ''));
       }
     };
     p.stdout.on('data', onData);
@@ -51,6 +55,9 @@ export interface VmOptions {
   disk: string;
   format: 'raw' | 'qcow2';
   memoryMb?: number;
+  /** aarch64: `-M virt -cpu cortex-a72` with direct kernel boot (the Pi image's kernel); default x86_64 + OVMF. */
+  arch?: 'x86_64' | 'aarch64';
+  directBoot?: { kernel: string; initrd: string; append: string };
 }
 
 export class QemuVm {
@@ -67,14 +74,10 @@ export class QemuVm {
   }
 
   async start(): Promise<void> {
-    const vars = join(this.o.workDir, 'OVMF_VARS.fd');
-    if (!existsSync(vars)) copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', vars);
     this.apiPort = await freePort();
     this.ingressPort = await freePort();
-    const args = [
-      '-accel', 'tcg', '-cpu', 'max', '-machine', 'q35', '-m', String(this.o.memoryMb ?? 2048), '-smp', '2',
-      '-drive', 'if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd',
-      '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
+    const common = [
+      '-m', String(this.o.memoryMb ?? 2048), '-smp', '2',
       '-drive', `if=virtio,format=${this.o.format},file=${this.o.disk}`,
       '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${this.apiPort}-:8080,hostfwd=tcp:127.0.0.1:${this.ingressPort}-:80`,
       '-device', 'virtio-net-pci,netdev=n0',
@@ -82,12 +85,29 @@ export class QemuVm {
       '-chardev', `file,id=s0,path=${this.serialLog}`, '-serial', 'chardev:s0',
       '-qmp', `unix:${this.qmpPath},server=on,wait=off`,
     ];
-    const p = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let binary = 'qemu-system-x86_64';
+    let args: string[];
+    if (this.o.arch === 'aarch64') {
+      const d = this.o.directBoot;
+      if (!d) throw new Error('aarch64 VMs boot their kernel directly: pass directBoot');
+      binary = 'qemu-system-aarch64';
+      args = ['-M', 'virt', '-cpu', 'cortex-a72', '-accel', 'tcg', '-kernel', d.kernel, '-initrd', d.initrd, '-append', d.append, ...common];
+    } else {
+      const vars = join(this.o.workDir, 'OVMF_VARS.fd');
+      if (!existsSync(vars)) copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', vars);
+      args = [
+        '-accel', 'tcg', '-cpu', 'max', '-machine', 'q35',
+        '-drive', 'if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd',
+        '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
+        ...common,
+      ];
+    }
+    const p = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     p.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
     this.proc = p;
     this.exited = new Promise((ok) => p.on('exit', (code) => {
-      if (code) stderr && console.error(`qemu: ${stderr.trim()}`);
+      if (code && stderr) console.error(`qemu: ${stderr.trim()}`);
       ok(code);
     }));
   }
@@ -108,7 +128,7 @@ export class QemuVm {
     }
   }
 
-  tail(n = 3000): string { return this.serial().slice(-n).replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, ''); }
+  tail(n = 3000): string { return this.serial().slice(-n).replace(ANSI, ''); }
 
   async qmp(command: string): Promise<void> {
     await new Promise<void>((ok, fail) => {
