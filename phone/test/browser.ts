@@ -1,0 +1,60 @@
+// Headless Chromium as a phone, for the end-to-end tests: the Debian package (never a downloaded browser), a fresh
+// profile per test, a phone viewport, *.hearth.test mapped to loopback, and the device's plain-HTTP test origins
+// treated as secure (WebCrypto and service workers need a secure context).
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export async function launchPhone(t: Teardown, secureOrigins: string[]): Promise<BrowserContext> {
+  const profile = mkdtempSync(join(tmpdir(), 'hearth-phone-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--host-resolver-rules=MAP *.hearth.test 127.0.0.1',
+      `--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`,
+    ],
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36',
+  });
+  t.teardown(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+  return context;
+}
+
+export function haveChromium(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+/** Saves a screenshot under phone/test/artifacts/<run>/ (gitignored) for a human to look at. */
+export function screenshots(run: string): (page: Page, name: string) => Promise<void> {
+  const dir = join(ARTIFACTS, run);
+  mkdirSync(dir, { recursive: true });
+  let n = 0;
+  return async (page, name) => {
+    n++;
+    await page.screenshot({ path: join(dir, `${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
+  };
+}
