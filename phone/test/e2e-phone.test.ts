@@ -137,6 +137,7 @@ t.test('pair, device, store install, open, remove, invite, revoked', async (t) =
   await page.reload();
   await page.waitForSelector('#unreachable', { timeout: 30_000 });
   t.match(await page.textContent('#unreachable'), /can't be reached/);
+  t.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the offline page came from the service worker');
   await shot(page, 'offline');
   await context.setOffline(false);
 
