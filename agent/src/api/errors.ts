@@ -18,7 +18,8 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody }
   const fe = err as FastifyError;
   if (fe.validation) return { status: 400, body: { error: 'bad-request', message: `the request is not valid: ${fe.message}` } };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, body: { error: 'bad-request', message: fe.message } };
+    const code = { 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 409: 'busy', 413: 'too-large' }[fe.statusCode] ?? 'bad-request';
+    return { status: fe.statusCode, body: { error: code, message: fe.message } };
   }
   return { status: 500, body: { error: 'internal', message: (err as Error).message ?? String(err) } };
 }

@@ -4,3 +4,4 @@ export * from './keys.js';
 export * from './canonical.js';
 export * from './signer.js';
 export * from './pair-client.js';
+export * from './signed-transport.js';

@@ -56,7 +56,12 @@ export class HearthClient {
       return { type: 'result', ok: true, outcome: r.outcome, app: r.app };
     }
     const q = timeoutMs ? `?wait=true&timeoutMs=${timeoutMs}` : '?wait=true';
-    const res = await this.send('POST', `/v1/apps${q}`, source);
+    return this.streamInstall(`/v1/apps${q}`, source, onEvent);
+  }
+
+  /** POSTs an install and follows its NDJSON progress to the final `result` line. */
+  protected async streamInstall(path: string, body: unknown, onEvent: (line: InstallLine) => void): Promise<InstallResult> {
+    const res = await this.send('POST', path, body);
     if (res.status !== 200) await this.fail(res);
     let result: InstallResult | undefined;
     for await (const line of ndjson<InstallLine>(res.body)) {
@@ -96,7 +101,7 @@ export class HearthClient {
     yield* ndjson<AgentEvent>(res.body);
   }
 
-  private send(method: string, path: string, body?: unknown): Promise<TransportResponse> {
+  protected send(method: string, path: string, body?: unknown): Promise<TransportResponse> {
     return this.transport({
       method,
       path,
@@ -105,21 +110,24 @@ export class HearthClient {
     });
   }
 
-  private async json<T>(method: string, path: string, body?: unknown, okStatuses = [200, 202]): Promise<T> {
+  /** A JSON call; any 2xx is success unless `okStatuses` says otherwise (health answers 503 with a body). */
+  protected async json<T>(method: string, path: string, body?: unknown, okStatuses?: number[]): Promise<T> {
     const res = await this.send(method, path, body);
-    if (!okStatuses.includes(res.status)) await this.fail(res);
+    const ok = okStatuses ? okStatuses.includes(res.status) : res.status >= 200 && res.status < 300;
+    if (!ok) await this.fail(res);
     return JSON.parse(await text(res.body)) as T;
   }
 
-  private async fail(res: TransportResponse): Promise<never> {
+  /** Error bodies come as `{error, message}` (agent routes) or `{statusCode, code, message}` (pairing and auth). */
+  protected async fail(res: TransportResponse): Promise<never> {
     const raw = await text(res.body);
-    let parsed: { error?: string; message?: string; issues?: Array<{ path: string; message: string }> } = {};
+    let parsed: { error?: string; code?: string; message?: string; issues?: Array<{ path: string; message: string }> } = {};
     try {
       parsed = JSON.parse(raw) as typeof parsed;
     } catch {
       parsed = { message: raw.trim() || `HTTP ${res.status}` };
     }
-    throw new ApiError(res.status, parsed.error ?? 'error', parsed.message ?? `HTTP ${res.status}`, parsed.issues);
+    throw new ApiError(res.status, parsed.code ?? parsed.error ?? 'error', parsed.message ?? `HTTP ${res.status}`, parsed.issues);
   }
 }
 

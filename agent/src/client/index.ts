@@ -2,3 +2,4 @@ export { HearthClient, ApiError, type HealthReport, type InstallLine, type Insta
 export { fetchTransport, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 export type { AppStatus, ServiceStatus, AppPhase } from '../apps/status.js';
 export type { AgentEvent } from '../events.js';
+export { DeviceClient, type DeviceInfo, type UpdatesInfo, type StoreApp, type PairedClient, type Invite } from './device-client.js';

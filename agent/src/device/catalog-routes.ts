@@ -32,6 +32,10 @@ export const catalogRoutes: FastifyPluginAsync<CatalogRoutesOptions> = async (ap
     '/catalog/install',
     { schema: { body: InstallBody, querystring: WaitQuery } },
     async (req, reply) => {
+      const index = await need().refresh();
+      if (!index.apps.some((a) => a.id === req.body.id)) {
+        throw Object.assign(new Error(`the app store has no app called ${req.body.id}`), { statusCode: 404 });
+      }
       const { compose } = await need().fetchCompose(req.body.id);
       const manifest = operations.parse(compose);
       if (manifest.id !== req.body.id) {
