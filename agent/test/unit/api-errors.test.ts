@@ -18,7 +18,9 @@ t.test('fastify validation errors and other 4xx keep their status', async (t) =>
   const validation = Object.assign(new Error('body must have required property \'text\''), { validation: [{}], statusCode: 400 });
   t.same(toApiError(validation), { status: 400, body: { error: 'bad-request', message: "the request is not valid: body must have required property 'text'" } });
   const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413 });
-  t.same(toApiError(tooLarge), { status: 413, body: { error: 'bad-request', message: 'Request body is too large' } });
+  t.same(toApiError(tooLarge), { status: 413, body: { error: 'too-large', message: 'Request body is too large' } });
+  const missing = Object.assign(new Error('the app store has no app called x'), { statusCode: 404 });
+  t.same(toApiError(missing), { status: 404, body: { error: 'not-found', message: 'the app store has no app called x' } });
 });
 
 t.test('anything else is a 500 that keeps its message', async (t) => {
