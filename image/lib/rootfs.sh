@@ -3,12 +3,21 @@
 
 SUITE=trixie
 MIRROR=${HEARTH_MIRROR:-http://deb.debian.org/debian}
+# An appliance has no man pages, translations or docs to read (~70 MB of the root); copyright files stay.
+DPKG_OPTS=(
+  --dpkgopt='path-exclude=/usr/share/man/*'
+  --dpkgopt='path-exclude=/usr/share/locale/*'
+  --dpkgopt='path-include=/usr/share/locale/locale.alias'
+  --dpkgopt='path-exclude=/usr/share/doc/*'
+  --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  --dpkgopt='path-exclude=/usr/share/info/*'
+)
 
 # Cache key: anything that changes what mmdebstrap produces. The overlay and the agent are NOT in it,
 # so an agent-only change reuses the base (warm rebuild).
 base_key() {
   {
-    echo "$SUITE $ARCH $MIRROR $COMPONENTS"
+    echo "$SUITE $ARCH $MIRROR $COMPONENTS ${DPKG_OPTS[*]}"
     mmdebstrap --version
     cat "$HERE/packages/base.list" "$HERE/packages/board-$BOARD.list" "$HERE"/hooks/*
   } | sha256sum | cut -c1-16
@@ -46,7 +55,7 @@ build_base() {
   local tmp=$BASE_TAR.tmp.$$
   rm -f "$CACHE"/base-"$BOARD"-*.tar.tmp.*
   SOURCE_DATE_EPOCH=$(base_epoch) mmdebstrap --mode="$mode" --format=tar --variant=minbase --arch="$ARCH" \
-    --components="$COMPONENTS" --include="$include" \
+    --components="$COMPONENTS" --include="$include" "${DPKG_OPTS[@]}" \
     --essential-hook="$HERE/hooks/essential.sh \"\$1\"" \
     --customize-hook="$HERE/hooks/customize.sh \"\$1\" $BOARD" \
     --customize-hook="chroot \"\$1\" dpkg-query -W -f='\${Package}\t\${Version}\t\${Architecture}\n' > \"$tmp.pkgs\"" \
@@ -92,7 +101,10 @@ install_hearth_layer() {
   [ "$DEV" = 1 ] && cp -a "$HERE/overlay/dev/." "$ROOTFS/"
   cat "$HERE/boards/$BOARD.fstab" >> "$ROOTFS/etc/fstab"
   rm -f "$ROOTFS/efi/.keep" "$ROOTFS/data/.keep"
-  mkdir -p "$ROOTFS/efi" "$ROOTFS/data" "$ROOTFS/boot/firmware"
+  mkdir -p "$ROOTFS/efi" "$ROOTFS/data"
+  # The boot partition is /boot/firmware on every board (the agent looks there for e.g. hearth-reset-pairing);
+  # on x86-64 that is the ESP, mounted at /efi for systemd-boot's tools.
+  if [ "$BOARD" = x86-64 ]; then rm -rf "$ROOTFS/boot/firmware"; ln -sfn ../efi "$ROOTFS/boot/firmware"; else mkdir -p "$ROOTFS/boot/firmware"; fi
   # NetworkManager writes /run/NetworkManager/resolv.conf; /etc is read-only.
   ln -sfn ../run/NetworkManager/resolv.conf "$ROOTFS/etc/resolv.conf"
   cp "$ROOT/docs/IMAGE.md" "$ROOTFS/usr/share/doc/hearth/IMAGE.md" 2>/dev/null || true

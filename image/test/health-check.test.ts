@@ -62,6 +62,20 @@ t.test('waitHealthy: retries until healthy, or reports the last failure at the d
   t.equal(never.attempts, 6);
 });
 
+t.test('waitHealthy: a flapping agent is not healthy; a steady one is, once settled', async (t) => {
+  let now = 0;
+  const clock = { now: () => now, sleep: async (ms: number) => { now += ms; } };
+  let n = 0;
+  const flapping = await waitHealthy({ ...clock, deadlineMs: 30_000, intervalMs: 1000, settleMs: 5000,
+    probe: async () => (++n % 4 === 0 ? { ok: false, detail: 'ECONNREFUSED' } : { ok: true, detail: 'HTTP 200' }) });
+  t.equal(flapping.ok, false);
+  t.match(flapping.detail, /not stable for 5000 ms; last failure: ECONNREFUSED/);
+  now = 0;
+  const steady = await waitHealthy({ ...clock, deadlineMs: 30_000, intervalMs: 1000, settleMs: 5000,
+    probe: async () => ({ ok: true, detail: 'HTTP 200' }) });
+  t.same(steady, { ok: true, detail: 'HTTP 200', attempts: 6 });
+});
+
 t.test('readAgentApiConfig: validates and names what is wrong', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-health-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -54,16 +54,31 @@ export interface WaitOptions {
   sleep: (ms: number) => Promise<void>;
   deadlineMs: number;
   intervalMs: number;
+  /** Healthy only after probes succeeded without a gap for this long: a crash-looping agent answers briefly. */
+  settleMs?: number;
 }
 
-/** Probe until healthy or the deadline passes; the last failure says why. */
+/** Probe until healthy (continuously for settleMs) or the deadline passes; the last failure says why. */
 export async function waitHealthy(o: WaitOptions): Promise<ProbeResult & { attempts: number }> {
   const end = o.now() + o.deadlineMs;
+  const settle = o.settleMs ?? 0;
   let attempts = 0;
+  let okSince: number | null = null;
+  let lastFailure: ProbeResult | null = null;
   for (;;) {
     attempts++;
     const r = await o.probe();
-    if (r.ok || o.now() + o.intervalMs > end) return { ...r, attempts };
+    if (r.ok) {
+      okSince ??= o.now();
+      if (o.now() - okSince >= settle) return { ...r, attempts };
+    } else {
+      okSince = null;
+      lastFailure = r;
+    }
+    if (o.now() + o.intervalMs > end) {
+      const why = r.ok && lastFailure ? { ok: false, detail: `not stable for ${settle} ms; last failure: ${lastFailure.detail}` } : r;
+      return { ...why, ok: false, attempts };
+    }
     await o.sleep(o.intervalMs);
   }
 }

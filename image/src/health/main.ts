@@ -46,6 +46,7 @@ async function main(): Promise<number> {
     sleep: (ms) => sleep(ms),
     deadlineMs,
     intervalMs: 1_000,
+    settleMs: Number(process.env.HEARTH_HEALTH_SETTLE_MS ?? 15_000),
   });
   if (r.ok) {
     console.log(`hearth-health: ok slot=${slot} agent ${r.detail} after ${r.attempts} probe(s)`);
