@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // Build scripts run on Node outside TypeScript's view.
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['phone/public/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', self: 'readonly', navigator: 'readonly', fetch: 'readonly', crypto: 'readonly', indexedDB: 'readonly', location: 'readonly', caches: 'readonly', console: 'readonly' } },
   },
