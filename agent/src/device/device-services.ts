@@ -66,7 +66,7 @@ export class DeviceServices {
     const secret = await loadOrCreatePairingSecret({ dir, provisioningFile: config.pairing.secretFile, logger });
     const clients = await ClientsStore.open({ path: join(config.dataDir, 'auth', 'clients.json'), logger });
     this.clients = clients;
-    this.pairing = new PairingService({ identity: this.identity, secret, clients, logger: logger.child({ module: 'pairing' }), resetMarkerPath: config.pairing.resetMarker });
+    this.pairing = new PairingService({ identity: this.identity, secret, clients, logger: logger.child({ module: 'pairing' }), resetMarkerPath: config.pairing.resetMarker, resetConsumedPath: join(dir, 'reset-marker-consumed') });
     await this.pairing.applyResetMarker();
     const catalog = config.catalog
       ? new CatalogClient({ baseUrl: config.catalog.url, publicKey: parsePublicKey(config.catalog.publicKey), statePath: join(config.dataDir, 'state', 'catalog.json'), logger })

@@ -1,7 +1,8 @@
 // Device side of pairing: decides who may start (window, invite, rate limit), runs SPAKE2 as role B,
 // and on a confirmed finish stores the client key. Sessions live in memory for a minute and are single-use.
 import { randomBytes } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
+import { writeFileAtomic } from '../state/atomic-file.js';
 import type { Logger } from 'pino';
 import type { DeviceIdentity } from '../identity/device-identity.js';
 import { shortCodeFromSecret } from '../identity/pairing-secret.js';
@@ -23,6 +24,11 @@ export interface PairingServiceOptions {
   now?: () => number;
   /** A file whose presence (e.g. `hearth-reset-pairing` on the boot partition) revokes every client. */
   resetMarkerPath?: string;
+  /**
+   * Where to remember a marker that could not be deleted (boot partition mounted read-only): its fingerprint is
+   * stored here so the same marker resets once, not on every start. Required with `resetMarkerPath` in production.
+   */
+  resetConsumedPath?: string;
   limit?: LimitConfig;
   sessionTtlMs?: number;
 }
@@ -73,16 +79,41 @@ export class PairingService {
   async applyResetMarker(): Promise<boolean> {
     const path = this.opts.resetMarkerPath;
     if (!path) return false;
+    let fingerprint: string;
     try {
-      await unlink(path);
+      const st = await stat(path);
+      fingerprint = `${st.ino}:${st.size}:${st.mtimeMs}`;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
     }
+    if (await this.alreadyConsumed(fingerprint)) return false;
+    const removed = await unlink(path).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return true;
+        // A read-only or root-owned boot partition must not crash the agent, nor reset pairing on every start.
+        if (err.code === 'EROFS' || err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EBUSY') return false;
+        throw err;
+      },
+    );
+    if (!removed) {
+      if (!this.opts.resetConsumedPath) {
+        this.opts.logger.error({ marker: path }, 'pairing reset marker cannot be removed and no place to remember it: ignored');
+        return false;
+      }
+      await writeFileAtomic(this.opts.resetConsumedPath, fingerprint + '\n', { mode: 0o600 });
+    }
     const revoked = await this.opts.clients.revokeAll();
     this.invites.clear();
-    this.opts.logger.warn({ marker: path, revoked }, 'physical pairing reset: all clients revoked, pairing window open');
+    this.opts.logger.warn({ marker: path, revoked, markerRemoved: removed }, 'physical pairing reset: all clients revoked, pairing window open');
     return true;
+  }
+
+  private async alreadyConsumed(fingerprint: string): Promise<boolean> {
+    if (!this.opts.resetConsumedPath) return false;
+    const seen = await readFile(this.opts.resetConsumedPath, 'utf8').catch(() => '');
+    return seen.trim() === fingerprint;
   }
 
   createInvite(createdBy: string, relay: string): { inviteId: string; url: string; expiresAt: string } {

@@ -35,7 +35,7 @@ export async function startDevice(opts: { limit?: LimitConfig; extraRoutes?: (ap
   const secret = await loadOrCreatePairingSecret({ dir: join(dir, 'identity'), logger });
   const clients = await ClientsStore.open({ path: join(dir, 'clients.json'), logger });
   const resetMarker = join(dir, 'boot', 'hearth-reset-pairing');
-  const service = new PairingService({ identity, secret, clients, logger, now, resetMarkerPath: resetMarker, ...(opts.limit ? { limit: opts.limit } : {}) });
+  const service = new PairingService({ identity, secret, clients, logger, now, resetMarkerPath: resetMarker, resetConsumedPath: join(dir, 'identity', 'reset-marker-consumed'), ...(opts.limit ? { limit: opts.limit } : {}) });
   const app = Fastify({ logger: false });
   const relay = { value: '' };
   await app.register(pairingRoutes, { service, devicePublicKey: identity.publicKey });

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { mkdir, writeFile, access } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { startDevice, type Device } from './harness.js';
 import { pairWithDevice, PairingFailed, type PairingCredential } from '../../src/client-auth/pair-client.js';
 import { generateClientKeyPair, exportPublicKeyRaw } from '../../src/client-auth/keys.js';
@@ -112,6 +113,32 @@ t.test('physical reset marker revokes every client and reopens pairing', async (
   await t.rejects(access(d.resetMarker), /ENOENT/, 'marker consumed');
   t.equal((await signedFetch(d, owner.signer, 'GET', '/v1/clients')).status, 403, 'old owner revoked');
   t.equal((await signedFetch(d, newOwner.signer, 'GET', '/v1/clients')).status, 200);
+});
+
+t.test('a reset marker on a read-only boot partition resets once, not on every start', async (t) => {
+  const d = await device(t);
+  const boot = dirname(d.resetMarker);
+  await mkdir(boot, { recursive: true });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'hearth-test-boot', boot], { stdio: 'ignore' });
+  } catch {
+    t.skip('cannot mount a tmpfs here (needs root)');
+    return;
+  }
+  t.teardown(() => execFileSync('umount', [boot]));
+  await writeFile(d.resetMarker, '');
+  execFileSync('mount', ['-o', 'remount,ro', boot]);
+  const owner = await pair(d, { mode: 'code', code: d.service.shortCode() });
+  t.equal((await signedFetch(d, owner.signer, 'GET', '/v1/clients')).status, 200, 'the first pairing consumed the marker');
+  await access(d.resetMarker);
+  t.equal(await d.service.applyResetMarker(), false, 'the same marker does not reset again (nor crash on EROFS)');
+  t.equal((await signedFetch(d, owner.signer, 'GET', '/v1/clients')).status, 200, 'owner kept');
+  // A new marker (written while the partition was writable, e.g. from a PC) is a new reset.
+  execFileSync('mount', ['-o', 'remount,rw', boot]);
+  await writeFile(d.resetMarker, 'again');
+  execFileSync('mount', ['-o', 'remount,ro', boot]);
+  t.equal(await d.service.applyResetMarker(), true, 'a changed marker resets');
+  t.equal((await signedFetch(d, owner.signer, 'GET', '/v1/clients')).status, 403, 'owner revoked by the new marker');
 });
 
 t.test('brute force on the short code stops at the limit (lock-out), QR still works', async (t) => {
