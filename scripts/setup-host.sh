@@ -12,6 +12,8 @@ PKGS=(
   # ACME test server, packet capture, reverse-tunnel baseline
   pebble tcpdump openssh-server openssh-client curl openssl iproute2
   mtools dosfstools fdisk e2fsprogs util-linux cpio qemu-system-x86 ovmf systemd-boot-efi linux-image-cloud-amd64  # firmware-hooks: mtools ESPs, sfdisk/resize2fs/losetup, real systemd-boot under QEMU
+  # image/: rootfs + squashfs + disk images for x86-64 and arm64, booted under QEMU in the image tests
+  mmdebstrap squashfs-tools qemu-utils qemu-system-arm qemu-user-static binfmt-support socat xz-utils
   redis-server  # relay scale-out test: shared name → node map
   chromium  # browser tests: client-auth (WebCrypto P-256 signer, pairing) runs in headless Chromium
 )
