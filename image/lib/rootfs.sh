@@ -83,14 +83,10 @@ extract_base() {
   tar -C "$ROOTFS" --numeric-owner --xattrs --xattrs-include='*' -xpf "$BASE_TAR"
 }
 
-# CommonJS dependencies bundled into ESM expect require, __filename and __dirname (ssh2 via dockerode uses __dirname).
-ESM_BANNER="import{createRequire}from'module';import{fileURLToPath as __hearthFileURLToPath}from'url';import{dirname as __hearthDirname}from'path';const require=createRequire(import.meta.url);const __filename=__hearthFileURLToPath(import.meta.url);const __dirname=__hearthDirname(__filename);"
-
-# The agent and CLI, each ONE esm file run by the guest's node; the health check likewise.
+# The agent and CLI, each ONE esm file run by the guest's node; the health check likewise. scripts/bundle.mjs is
+# the one bundler recipe (ESM banner for CJS dependencies, unused engine transports stubbed out).
 bundle_js() { # ENTRY OUT
-  (cd "$ROOT" && npx --no-install esbuild "$1" --bundle --platform=node --format=esm --target=node20 \
-    --log-level=warning --legal-comments=none --external:*.node --outfile="$2" \
-    "--banner:js=$ESM_BANNER")
+  (cd "$ROOT" && node scripts/bundle.mjs "$1" "$2")
 }
 
 install_hearth_layer() {
@@ -110,24 +106,13 @@ install_hearth_layer() {
   cp "$ROOT/docs/IMAGE.md" "$ROOTFS/usr/share/doc/hearth/IMAGE.md" 2>/dev/null || true
 
   bundle_js image/src/health/main.ts "$lib/health-check.mjs"
-  if [ -f "$ROOT/agent/src/main.ts" ]; then
-    bundle_js agent/src/main.ts "$lib/agent.mjs"
-  else
-    log "WARNING: agent/src/main.ts does not exist yet: image has no agent (hearth-agent.service is skipped)"
-  fi
-  if [ -f "$ROOT/agent/src/cli/main.ts" ]; then
-    bundle_js agent/src/cli/main.ts "$lib/hearth-cli.mjs"
-    printf '#!/bin/sh\nexec /usr/bin/node /usr/lib/hearth/hearth-cli.mjs "$@"\n' > "$ROOTFS/usr/bin/hearth"
-    chmod 0755 "$ROOTFS/usr/bin/hearth"
-  else
-    log "WARNING: agent/src/cli/main.ts does not exist yet: image has no /usr/bin/hearth"
-  fi
-  if [ -f "$ROOT/firmware-hooks/src/cli.ts" ]; then
-    bundle_js firmware-hooks/src/cli.ts "$lib/hearth-firmware.mjs"
-    printf '#!/bin/sh\nexec /usr/bin/node /usr/lib/hearth/hearth-firmware.mjs "$@"\n' > "$ROOTFS/usr/bin/hearth-firmware"
-    chmod 0755 "$ROOTFS/usr/bin/hearth-firmware"
-  else
-    log "WARNING: firmware-hooks/src/cli.ts does not exist yet: image has no /usr/bin/hearth-firmware"
+  bundle_js agent/src/main.ts "$lib/agent.mjs"
+  bundle_js agent/src/cli/main.ts "$lib/hearth-cli.mjs"
+  printf '#!/bin/sh\nexec /usr/bin/node /usr/lib/hearth/hearth-cli.mjs "$@"\n' > "$ROOTFS/usr/bin/hearth"
+  chmod 0755 "$ROOTFS/usr/bin/hearth"
+  bundle_js firmware-hooks/src/cli.ts "$lib/hearth-firmware.mjs"
+  printf '#!/bin/sh\nexec /usr/bin/node /usr/lib/hearth/hearth-firmware.mjs "$@"\n' > "$ROOTFS/usr/bin/hearth-firmware"
+  chmod 0755 "$ROOTFS/usr/bin/hearth-firmware"
   fi
   find "$lib" -type f -name "*.mjs" -exec chmod 0644 {} +
 
