@@ -36,6 +36,8 @@ case "$cmd" in
     deps
     log "lint"
     npx eslint .
+    # Shell scripts: at least a syntax check (shellcheck is not in Debian's minimal set we install).
+    git ls-files '*.sh' | while read -r f; do bash -n "$f" || exit 1; done
     log "typecheck"
     npx tsc -p tsconfig.json
     [ -f phone/build.mjs ] && { log "phone app"; node phone/build.mjs; }
