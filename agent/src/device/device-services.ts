@@ -171,10 +171,16 @@ export class DeviceServices {
     this.tunnel.start();
   }
 
+  // Coalesces, never postpones: 'converged' arrives for every app on every pass, so restarting the timer on each
+  // event would starve it whenever passes come faster than the delay.
   private scheduleCertificate(delayMs: number, force = false): void {
     if (!this.source) return;
+    if (this.certTimer && !force) return;
     clearTimeout(this.certTimer);
-    this.certTimer = setTimeout(() => void this.ensureCertificate(force), delayMs);
+    this.certTimer = setTimeout(() => {
+      this.certTimer = undefined;
+      void this.ensureCertificate(force);
+    }, delayMs);
     this.certTimer.unref();
   }
 

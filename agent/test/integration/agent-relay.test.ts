@@ -43,7 +43,7 @@ t.test('agent with relay + tls config: app and device web over HTTPS through the
   const device = dev.agent.device!;
   const domain = device.deviceDomain;
   t.equal(domain, `${device.identity.deviceId}.${ZONE}`, 'with a relay, the device is named <device id>.<zone>');
-  t.match(device.pairingInfo()!.url, `127.0.0.1:${ports.tunnel}`, 'the pairing link names the relay');
+  t.equal(new URL(device.pairingInfo()!.url).searchParams.get('r'), `127.0.0.1:${ports.tunnel}`, 'the pairing link names the relay');
   await waitFor('the tunnel', () => relay.tunnels === 1, 30_000);
 
   const marker = `agent-relay-${Math.random().toString(36).slice(2)}`;
@@ -59,9 +59,9 @@ t.test('agent with relay + tls config: app and device web over HTTPS through the
   // The certificate is (re)issued after the app converges; poll until the relay serves the page with it.
   let page = '';
   await waitFor('the app over HTTPS through the relay', async () => {
-    page = await curlHttps(host, ports.https, root);
+    page = await curlHttps(host, ports.https, root).catch((e: Error) => e.message);
     return page.includes(marker);
-  }, 120_000, 500);
+  }, 120_000, 500).catch((e: Error) => t.fail(`${e.message}; last answer: ${page}`));
   t.match(page, marker, 'the app answered through relay → tunnel → device TLS → ingress');
 
   const cert = await peerCertificate(ports.https, host, await pebble.rootCaPem());
