@@ -1,15 +1,20 @@
 // The agent daemon: `node agent.mjs` (bundled) or `node --import tsx agent/src/main.ts`. Runs under systemd
 // (Type=notify, watchdog) on a device and plainly in a terminal for development.
 import { Agent } from './agent.js';
+import { DEFAULT_BOOT_CONFIG, readBootConfig } from './boot-config.js';
 import { loadConfig } from './config.js';
 import { systemdNotifier } from './systemd/notify.js';
 
 const configPath = process.env.HEARTH_CONFIG ?? '/etc/hearth/agent.json';
+const bootConfigPath = process.env.HEARTH_BOOT_CONFIG ?? DEFAULT_BOOT_CONFIG;
 const notifier = systemdNotifier();
 
 async function main(): Promise<void> {
-  const config = await loadConfig(configPath);
-  const agent = await Agent.create(config);
+  const base = await loadConfig(configPath);
+  const boot = await readBootConfig(base, bootConfigPath);
+  const agent = await Agent.create(boot.kind === 'applied' ? boot.config : base);
+  if (boot.kind === 'applied') agent.logger.info({ file: bootConfigPath, sections: boot.sections }, 'boot partition configuration applied');
+  if (boot.kind === 'rejected') agent.logger.error({ file: bootConfigPath }, `${boot.reason}: ignored, starting without it`);
   await agent.start();
   if (agent.device && !agent.device.paired()) process.stderr.write(await agent.device.pairingBanner());
   notifier.ready('running');
