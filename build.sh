@@ -2,7 +2,8 @@
 # Hearth's single entry point. Every command installs what it needs first (idempotently).
 #   ./build.sh setup           host packages (apt) and podman's containers.conf
 #   ./build.sh test            setup + npm deps + lint + typecheck + every test, against real daemons
-#   ./build.sh demo            run the agent on this machine, install the example app, print its URL
+#   ./build.sh demo [--once]   boot the image in QEMU behind a local relay, install the example app, print URLs + pairing QR
+#   ./build.sh demo --host     the same agent straight on this machine (seconds; no image, no relay)
 #   ./build.sh image [--target rpi|x86-64|cloud]   build an OS image (see image/README.md)
 #   ./build.sh bench NAME      run one benchmark (bench/NAME.ts)
 set -euo pipefail
@@ -49,7 +50,9 @@ case "$cmd" in
   demo)
     setup
     deps
-    exec node --import tsx scripts/demo.ts "$@"
+    # Default: the real image in QEMU behind a local relay; --host: the agent straight on this machine.
+    if [ "${1:-}" = --host ]; then shift; exec node --import tsx scripts/demo.ts "$@"; fi
+    exec node --import tsx scripts/demo-image.ts "$@"
     ;;
   image)
     setup

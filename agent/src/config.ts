@@ -47,6 +47,8 @@ export const AgentConfigSchema = Type.Object(
           zone: Type.String({ pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$' }),
           /** Extra CA for relay endpoints (private relays, tests). */
           caFile: Type.Optional(Type.String()),
+          /** The relay's public HTTPS port, where phones reach the device (443 in production; the demo uses 8443). */
+          publicPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
           /** Owner domains to claim (each proven by a `_hearth.<domain>` TXT record). */
           domains: Type.Optional(Type.Array(Type.String())),
         },

@@ -113,6 +113,8 @@ install_hearth_layer() {
   bundle_js firmware-hooks/src/cli.ts "$lib/hearth-firmware.mjs"
   printf '#!/bin/sh\nexec /usr/bin/node /usr/lib/hearth/hearth-firmware.mjs "$@"\n' > "$ROOTFS/usr/bin/hearth-firmware"
   chmod 0755 "$ROOTFS/usr/bin/hearth-firmware"
+  # The phone app (a PWA) is served by the device itself at https://<device domain>/.
+  (cd "$ROOT" && node phone/build.mjs >/dev/null) && cp -a "$ROOT/phone/dist" "$lib/phone"
   find "$lib" -type f -name "*.mjs" -exec chmod 0644 {} +
 
   local units="hearth-agent.service hearth-health.service podman.socket NetworkManager.service systemd-timesyncd.service"

@@ -127,9 +127,10 @@ export class DeviceServices {
     return `${qr}\nPair this device: scan the code above with the Hearth app, or type ${this.pairing.shortCode()}\n${url}\n`;
   }
 
+  /** Where a phone reaches this device (the pairing link's `r`): its own name, through the relay's public port. */
   relayAddress(): string {
-    const first = this.d.config.relay?.urls[0];
-    return first ? new URL(first.replace(/^tls:/, 'https:').replace(/^wss:/, 'https:')).host : this.deviceDomain;
+    const port = this.d.config.relay?.publicPort ?? 443;
+    return port === 443 ? this.deviceDomain : `${this.deviceDomain}:${port}`;
   }
 
   private async startTls(tls: NonNullable<AgentConfig['tls']>): Promise<void> {

@@ -1,11 +1,11 @@
-// The QR payload: hearth://pair?v=1&d=<device id>&r=<relay host:port>&s=<secret base64url>[&i=<invite id>]
+// The QR payload: hearth://pair?v=1&d=<device id>&r=<host[:port]>&s=<secret base64url>[&i=<invite id>]
 // Browser-safe (the phone parses what its camera read). Every field is checked; unknown versions are refused.
 import { DEVICE_ID_PATTERN } from '../identity/device-id.js';
 import { fromBase64Url, toBase64Url } from '../client-auth/encoding.js';
 
 export interface PairingPayload {
   deviceId: string;
-  /** host:port of the relay (or the device's LAN address) to reach the device. */
+  /** Where the phone reaches the device: its name through the relay (`<id>.<zone>[:public port]`) or its LAN address. */
   relay: string;
   secret: Uint8Array;
   inviteId?: string;

@@ -36,14 +36,14 @@ t.test('agent with relay + tls config: app and device web over HTTPS through the
 
   const dev = await startDevice(t, {
     overrides: {
-      relay: { urls: [`tls://127.0.0.1:${ports.tunnel}`], zone: ZONE, caFile: tunnelCert.cert },
+      relay: { urls: [`tls://127.0.0.1:${ports.tunnel}`], zone: ZONE, caFile: tunnelCert.cert, publicPort: ports.https },
       tls: { acmeDirectoryUrl: pebble.directoryUrl, acmeCaFile, localPort: 0, localHost: '127.0.0.1' },
     },
   });
   const device = dev.agent.device!;
   const domain = device.deviceDomain;
   t.equal(domain, `${device.identity.deviceId}.${ZONE}`, 'with a relay, the device is named <device id>.<zone>');
-  t.equal(new URL(device.pairingInfo()!.url).searchParams.get('r'), `127.0.0.1:${ports.tunnel}`, 'the pairing link names the relay');
+  t.equal(new URL(device.pairingInfo()!.url).searchParams.get('r'), `${domain}:${ports.https}`, 'the pairing link: the device\'s name on the relay\'s public port');
   await waitFor('the tunnel', () => relay.tunnels === 1, 30_000);
 
   const marker = `agent-relay-${Math.random().toString(36).slice(2)}`;
