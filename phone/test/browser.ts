@@ -14,7 +14,11 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export async function launchPhone(t: Teardown, secureOrigins: string[]): Promise<BrowserContext> {
+/**
+ * `secureOrigins`: plain-HTTP test origins to treat as secure. `opts.trustSpki`: base64 SHA-256 SPKI hashes of CA
+ * certificates to trust (a test CA such as Pebble's intermediate), so HTTPS pages are really validated against it.
+ */
+export async function launchPhone(t: Teardown, secureOrigins: string[], opts: { hostRules?: string; trustSpki?: string[] } = {}): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'hearth-phone-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -28,8 +32,9 @@ export async function launchPhone(t: Teardown, secureOrigins: string[]): Promise
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
-      '--host-resolver-rules=MAP *.hearth.test 127.0.0.1',
-      `--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`,
+      `--host-resolver-rules=${opts.hostRules ?? 'MAP *.hearth.test 127.0.0.1'}`,
+      ...(secureOrigins.length ? [`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`] : []),
+      ...(opts.trustSpki?.length ? [`--ignore-certificate-errors-spki-list=${opts.trustSpki.join(',')}`] : []),
     ],
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
