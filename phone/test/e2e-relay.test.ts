@@ -6,13 +6,11 @@
 import t from 'tap';
 import { X509Certificate, createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls, { type DetailedPeerCertificate } from 'node:tls';
-import { startDevice } from '../../test-support/device-harness.js';
-import { startPebble } from '../../test-support/pebble.js';
-import { ZONE, curlHttps, startRelay, tempDir, waitFor } from '../../relay/test/fixtures.js';
+import { startRelayedDevice } from '../../test-support/relayed-device.js';
+import { ZONE, curlHttps, waitFor } from '../../relay/test/fixtures.js';
 import { buildPhone } from '../build.mjs';
 import { haveChromium, launchPhone, screenshots, CHROMIUM } from './browser.js';
 
@@ -44,26 +42,10 @@ t.test('phone over the relay: pair, install, open, remove — all over HTTPS thr
   t.teardown(() => rmSync(phoneDir, { recursive: true, force: true }));
   await buildPhone({ outDir: phoneDir });
 
-  const dir = await tempDir(t, 'hearth-phone-relay-');
-  const { ports, tunnelCert } = await startRelay(t, dir);
-  const pebble = await startPebble({ httpPort: ports.http!, tlsPort: ports.https });
-  t.teardown(() => pebble.stop());
-  const acmeCaFile = join(dir, 'pebble-listener.pem');
-  await writeFile(acmeCaFile, pebble.listenerCaPem);
-  const dev = await startDevice(t, {
-    overrides: {
-      phoneDir,
-      relay: { urls: [`tls://127.0.0.1:${ports.tunnel}`], zone: ZONE, caFile: tunnelCert.cert, publicPort: ports.https },
-      // The relay is the only way in: no LAN HTTPS listener.
-      tls: { acmeDirectoryUrl: pebble.directoryUrl, acmeCaFile, localPort: 0, localHost: '127.0.0.1' },
-    },
-  });
-  const domain = dev.agent.device!.deviceDomain;
+  const { dev, domain, relay: { ports }, rootPath: root, rootPem } = await startRelayedDevice(t, { phoneDir });
   const origin = `https://${domain}:${ports.https}`;
-  const root = join(dir, 'pebble-root.pem');
-  await writeFile(root, await pebble.rootCaPem());
   await waitFor('the device certificate through the relay', async () => (await curlHttps(domain, ports.https, root, '/')).length > 0, 60_000, 500);
-  const trustSpki = await issuerSpkis(ports.https, domain, await pebble.rootCaPem());
+  const trustSpki = await issuerSpkis(ports.https, domain, rootPem);
   t.ok(trustSpki.length > 0, 'Pebble\'s intermediate is pinned for Chromium');
 
   const context = await launchPhone(t, [], { hostRules: `MAP *.${ZONE} 127.0.0.1`, trustSpki });

@@ -5,13 +5,10 @@
 // The e2e-relay test covers network namespaces, packet capture and link cuts; this one covers the agent's own wiring.
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import tls from 'node:tls';
-import { startDevice } from '../../../test-support/device-harness.js';
 import { webApp } from '../../../test-support/compose.js';
-import { startPebble } from '../../../test-support/pebble.js';
-import { ZONE, curlHttps, startRelay, tempDir, waitFor } from '../../../relay/test/fixtures.js';
+import { startRelayedDevice } from '../../../test-support/relayed-device.js';
+import { ZONE, curlHttps, waitFor } from '../../../relay/test/fixtures.js';
 
 function peerCertificate(port: number, servername: string, ca: string): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
@@ -26,22 +23,9 @@ function peerCertificate(port: number, servername: string, ca: string): Promise<
 }
 
 t.test('agent with relay + tls config: app and device web over HTTPS through the relay', { timeout: 300_000 }, async (t) => {
-  const dir = await tempDir(t, 'hearth-agent-relay-');
-  const { ports, tunnelCert, relay } = await startRelay(t, dir);
-  // Pebble resolves every name to 127.0.0.1 and validates on the relay's public ports: HTTP-01 on :http, TLS-ALPN-01 on :https.
-  const pebble = await startPebble({ httpPort: ports.http!, tlsPort: ports.https });
-  t.teardown(() => pebble.stop());
-  const acmeCaFile = join(dir, 'pebble-listener.pem');
-  await writeFile(acmeCaFile, pebble.listenerCaPem);
-
-  const dev = await startDevice(t, {
-    overrides: {
-      relay: { urls: [`tls://127.0.0.1:${ports.tunnel}`], zone: ZONE, caFile: tunnelCert.cert, publicPort: ports.https },
-      tls: { acmeDirectoryUrl: pebble.directoryUrl, acmeCaFile, localPort: 0, localHost: '127.0.0.1' },
-    },
-  });
+  const { dev, domain, relay: r, rootPath: root, rootPem } = await startRelayedDevice(t);
+  const { ports, tunnelCert, relay } = r;
   const device = dev.agent.device!;
-  const domain = device.deviceDomain;
   t.equal(domain, `${device.identity.deviceId}.${ZONE}`, 'with a relay, the device is named <device id>.<zone>');
   t.equal(new URL(device.pairingInfo()!.url).searchParams.get('r'), `${domain}:${ports.https}`, 'the pairing link: the device\'s name on the relay\'s public port');
   await waitFor('the tunnel', () => relay.tunnels === 1, 30_000);
@@ -53,8 +37,6 @@ t.test('agent with relay + tls config: app and device web over HTTPS through the
   await ops.install(manifest);
   await healthy;
 
-  const root = join(dir, 'pebble-root.pem');
-  await writeFile(root, await pebble.rootCaPem());
   const host = `blog.${domain}`;
   // The certificate is (re)issued after the app converges; poll until the relay serves the page with it.
   let page = '';
@@ -64,7 +46,7 @@ t.test('agent with relay + tls config: app and device web over HTTPS through the
   }, 120_000, 500).catch((e: Error) => t.fail(`${e.message}; last answer: ${page}`));
   t.match(page, marker, 'the app answered through relay → tunnel → device TLS → ingress');
 
-  const cert = await peerCertificate(ports.https, host, await pebble.rootCaPem());
+  const cert = await peerCertificate(ports.https, host, rootPem);
   t.match(cert.subjectAltName ?? '', `DNS:${host}`, 'the certificate names the app');
   t.match(cert.subjectAltName ?? '', `DNS:${domain}`, 'and the device');
   t.not(cert.fingerprint256, new X509Certificate(tunnelCert.certPem).fingerprint256, 'not the relay\'s certificate');
