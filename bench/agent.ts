@@ -35,7 +35,8 @@ export default async function main(): Promise<void> {
     stopTimeoutSeconds: 2,
   };
   writeFileSync(join(dir, 'agent.json'), JSON.stringify(config));
-  const agent = spawn(process.execPath, [bundle], { env: { ...process.env, HEARTH_CONFIG: join(dir, 'agent.json') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // The node flags of image/overlay/common/etc/systemd/system/hearth-agent.service: measure what a device runs.
+  const agent = spawn(process.execPath, ['--max-semi-space-size=1', bundle], { env: { ...process.env, HEARTH_CONFIG: join(dir, 'agent.json') }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = new HearthClient(nodeTransport({ socketPath: config.api.socketPath }));
@@ -66,6 +67,8 @@ export default async function main(): Promise<void> {
     for (let i = 5; i < 10; i++) await client.install({ compose: webApp({ id: `inst${i}` }) }, () => undefined);
     await sleep(10_000);
     const idleRss = rssMb(agent.pid!);
+    const notRunning = (await client.listApps()).filter((a) => a.phase !== 'running').map((a) => `${a.id}: ${a.phase}`);
+    if (notRunning.length) console.log(`not running at the RSS sample: ${notRunning.join(', ')}`);
     const bareNode = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
     await sleep(1000);
     const bareRss = rssMb(bareNode.pid!);
@@ -101,6 +104,7 @@ export default async function main(): Promise<void> {
       idle_rss_mb: round(idleRss),
       bare_node_rss_mb: round(bareRss),
       apps_running: (await client.health()).apps.running,
+      apps_installed: (await client.health()).apps.total,
       install_to_healthy_ms: round(median(installs)),
       install_runs_ms: installs.map(round),
       baseline_podman_run_to_answer_ms: round(median(baselines)),
