@@ -5,6 +5,7 @@
 //   commit                  the running slot is good
 //   mark-bad <A|B>          never boot that slot again (until a new trial)
 //   firstboot               grow data partition, set hostname, enable watchdog (once)
+//   grow-data               grow the data partition to the end of its disk (every boot; a no-op once grown)
 // Results go to stdout as JSON, logs to stderr; exit 1 on any error, with the message (naming the file) on stderr.
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +18,7 @@ import type { EspAccess } from './esp/esp-access.js';
 import { MtoolsEsp } from './esp/mtools-esp.js';
 import { runCommand, type CommandRunner } from './exec.js';
 import { findDiskOfPartlabel } from './firstboot/find-disk.js';
+import { growDataPartition } from './firstboot/grow-effect.js';
 import { runFirstBoot } from './firstboot/run.js';
 
 export interface CliDeps {
@@ -137,6 +139,16 @@ export function createProgram(deps: CliDeps): Command {
         }
       }
       out(await runFirstBoot({ root: opts.root, deviceId, grow, devDir: opts.dev, logger: deps.logger, run: deps.run }));
+    });
+
+  program
+    .command('grow-data')
+    .description('grow the data partition and its ext4 file system to the end of the disk (online when mounted)')
+    .option('--fs-label <label>', 'file system label of the data partition (GPT and MBR disks alike)', 'hearth-data')
+    .option('--dev <dir>', 'where device nodes live', '/dev')
+    .action(async (opts: { fsLabel: string; dev: string }) => {
+      const found = await findDiskOfPartlabel(opts.fsLabel, { dev: opts.dev }, 'by-label');
+      out(await growDataPartition({ disk: found.disk, data: { number: found.partitionNumber }, logger: deps.logger, run: deps.run }));
     });
 
   return program;

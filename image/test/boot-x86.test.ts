@@ -3,7 +3,7 @@
 // through the forwarded ingress port, and power off via QMP. Real parts throughout: mmdebstrap'd Debian, the
 // bundled agent on the guest's node, podman in the guest.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QemuVm, buildDevImage, http, repoRoot, run, waitForHttp200 } from './support/vm.js';
@@ -33,9 +33,11 @@ t.test('x86-64 image boots to a working agent under QEMU', { timeout: 1_800_000 
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
   const image = await buildDevImage(join(repoRoot, 'image/build/test-boot-x86'), (l) => t.comment(l));
 
-  // Boot from a copy-on-write overlay: the built image stays pristine.
+  // Boot from a copy-on-write overlay (the built image stays pristine), on a disk 1 GiB bigger than the image, as a
+  // flashed card usually is: the data partition must grow into it.
   const disk = join(work, 'disk.qcow2');
-  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image, '-F', 'raw', disk]);
+  const imageBytes = statSync(image).size;
+  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image, '-F', 'raw', disk, String(imageBytes + 1024 ** 3)]);
   const vm = new QemuVm({ workDir: work, disk, format: 'qcow2' });
   t.teardown(() => vm.kill());
   await vm.start();
@@ -48,6 +50,11 @@ t.test('x86-64 image boots to a working agent under QEMU', { timeout: 1_800_000 
   // hearth-health (ordered before boot-complete.target) saw the agent healthy and committed slot A.
   await vm.waitForSerial(/hearth-health: ok slot=A/, BOOT_TIMEOUT_MS);
   await vm.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=A/, BOOT_TIMEOUT_MS);
+
+  // hearth-grow-data.service: the data partition (512 MiB in the image) now ends at the end of the disk.
+  const grown = await vm.waitForSerial(/hearth-grow-data: \/data is (\d+) MiB/, BOOT_TIMEOUT_MS);
+  t.ok(Number(grown[1]) > 1400, `the data file system grew into the bigger disk (${grown[1]} MiB)`);
+  t.match(vm.serial(), /"action":"grow"/, 'grown by hearth-firmware grow-data');
 
   const { stdout: archive } = await run('podman', ['save', '--format', 'docker-archive', 'localhost/hearth/busybox:latest'],
     { encoding: 'buffer', maxBuffer: 64 << 20 });

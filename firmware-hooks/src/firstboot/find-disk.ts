@@ -9,11 +9,19 @@ export interface DiskOfPartition {
   partition: string;
 }
 
-export async function findDiskOfPartlabel(label: string, dirs: { dev?: string; sys?: string } = {}): Promise<DiskOfPartition> {
+/**
+ * `kind`: `by-partlabel` (a GPT partition name) or `by-label` (a file system label, which MBR disks such as the
+ * Pi's also have).
+ */
+export async function findDiskOfPartlabel(
+  label: string,
+  dirs: { dev?: string; sys?: string } = {},
+  kind: 'by-partlabel' | 'by-label' = 'by-partlabel',
+): Promise<DiskOfPartition> {
   const dev = dirs.dev ?? '/dev';
   const sys = dirs.sys ?? '/sys';
   if (!/^[A-Za-z0-9._-]+$/.test(label)) throw new Error(`invalid partition label ${JSON.stringify(label)}`);
-  const link = join(dev, 'disk', 'by-partlabel', label);
+  const link = join(dev, 'disk', kind, label);
   let partition: string;
   try {
     partition = await realpath(link);

@@ -1,5 +1,7 @@
 // Carrying out a grow plan: rewrite the partition entry with sfdisk (which also moves a GPT backup header to the
-// new end of the disk), tell the kernel (block devices), then check and resize the ext4 file system.
+// new end of the disk), tell the kernel (block devices), then check and resize the ext4 file system. A mounted file
+// system (the image's grow unit runs after /data is mounted, off the boot's critical path) is grown online by
+// resize2fs through the kernel, without the offline check.
 // On an image file (tests, image builds) the file system is reached through a loop device at the partition's
 // offset, because resize2fs has no offset option.
 import { stat } from 'node:fs/promises';
@@ -33,7 +35,9 @@ export async function growDataPartition(opts: GrowOptions): Promise<GrowPlan> {
   });
   if (isBlock) {
     await run('partx', ['--update', '--nr', String(plan.partitionNumber), opts.disk]);
-    await resizeFs(run, plan.node);
+    const mountedAt = (await run('findmnt', ['-rn', '-o', 'TARGET', '-S', plan.node], { okCodes: [1] })).trim();
+    if (mountedAt) await run('resize2fs', [plan.node]);
+    else await resizeFs(run, plan.node);
   } else {
     const loop = (
       await run('losetup', [
