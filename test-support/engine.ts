@@ -1,6 +1,7 @@
 // Where the integration tests find the real daemons started by scripts/test-services.sh (./build.sh test).
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { isolationTableName } from '../agent/src/firewall/isolation.js';
 
 export const TEST_DIR = process.env.HEARTH_TEST_DIR ?? '/run/hearth-test';
 export const PODMAN_SOCKET = `${TEST_DIR}/podman.sock`;
@@ -22,6 +23,12 @@ export function removeScope(scope: string): void {
   if (containers.length) execFileSync('podman', ['rm', '-f', '-t', '0', ...containers], { stdio: 'ignore' });
   const networks = ids(['network', 'ls', '--filter', `label=io.hearth.scope=${scope}`, '--format', '{{.Name}}']);
   if (networks.length) execFileSync('podman', ['network', 'rm', '-f', ...networks], { stdio: 'ignore' });
+  // The agent's app-isolation table for this scope (agent/src/firewall); absent when it never had two apps.
+  try {
+    execFileSync('nft', ['delete', 'table', 'inet', isolationTableName(scope)], { stdio: 'ignore' });
+  } catch {
+    // not there
+  }
 }
 
 export function newScope(prefix: string): string {

@@ -13,6 +13,7 @@ import { DockerEngine } from './engine/docker-engine.js';
 import type { Engine } from './engine/engine.js';
 import { AgentEvents } from './events.js';
 import { Executor } from './executor/executor.js';
+import { AppIsolation } from './firewall/isolation.js';
 import { HealthMonitor } from './health/monitor.js';
 import { Ingress } from './ingress/proxy.js';
 import { RestartTracker } from './lifecycle/backoff.js';
@@ -110,6 +111,7 @@ export class Agent {
       stoppedByAgent,
       intervalMs: config.reconcileIntervalMs,
       maxUpdateFailures: config.maxUpdateFailures,
+      isolation: new AppIsolation(config.engine.scope, this.logger.child({ module: 'isolation' })),
     });
     this.operations = new AppOperations({
       store: this.store,

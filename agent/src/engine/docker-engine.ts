@@ -80,7 +80,11 @@ export class DockerEngine implements Engine {
 
   async listNetworks(): Promise<EngineNetwork[]> {
     const nets = await this.docker.listNetworks({ filters: { label: [this.scopeFilter] } });
-    return nets.map((n) => ({ name: this.logical(n.Name), labels: n.Labels ?? {} }));
+    return nets.map((n) => ({
+      name: this.logical(n.Name),
+      labels: n.Labels ?? {},
+      subnets: (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])),
+    }));
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<void> {

@@ -20,6 +20,8 @@ export interface EngineContainer {
 export interface EngineNetwork {
   name: string;
   labels: Record<string, string>;
+  /** IPv4/IPv6 subnets (CIDR) of the network. */
+  subnets: string[];
 }
 
 /** The Docker API create body (dockerode's ContainerCreateOptions) as built by container-spec.ts. */

@@ -28,6 +28,8 @@ export interface CurrentState {
   networks: string[];
   /** Image references present in the engine (only those the target names are looked up). */
   images: string[];
+  /** Subnets of each app's network (for the isolation firewall; the planner does not use them). */
+  networkSubnets?: Record<string, string[]>;
 }
 
 export interface PlanContext {

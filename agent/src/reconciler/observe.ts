@@ -23,8 +23,13 @@ export class Observer {
     this.health.sync(probeTargets(raw, target, this.paths));
     const containers = raw.map((c) => this.toObserved(c)).filter((c): c is ObservedContainer => !!c);
     const networks = nets.map((n) => n.labels[LABEL.app]).filter((a): a is string => !!a);
+    const networkSubnets: Record<string, string[]> = {};
+    for (const n of nets) {
+      const app = n.labels[LABEL.app];
+      if (app) networkSubnets[app] = [...(networkSubnets[app] ?? []), ...n.subnets];
+    }
     const images = await this.presentImages(target);
-    return { containers, networks, images };
+    return { containers, networks, images, networkSubnets };
   }
 
   forgetImage(ref: string): void {

@@ -31,6 +31,8 @@ export interface ReconcilerDeps {
   stoppedByAgent: Set<string>;
   intervalMs: number;
   maxUpdateFailures: number;
+  /** Keeps apps' networks apart (agent/src/firewall); absent in tests that do not exercise it. */
+  isolation?: { sync(subnetsByApp: Record<string, string[]>): Promise<void> };
 }
 
 export interface PassResult {
@@ -140,6 +142,7 @@ export class Reconciler {
     // Route first: a container about to be drained and removed is already out of the table.
     this.d.ingress.setRoutes(computeRoutes(target, current.containers, this.d.deviceDomain, this.d.paths));
     this.d.ingress.setAppSources(new Set(current.containers.flatMap((c) => (c.ip ? [c.ip] : []))));
+    await this.d.isolation?.sync(current.networkSubnets ?? {});
 
     const result: PassResult = { plan: p, current, durationMs: performance.now() - started };
     this.last = result; // status readers (and convergence waiters) see this pass's view from here on

@@ -97,6 +97,15 @@ t.test('sandbox defaults, and no way to the admin API or the engine', async (t) 
   t.equal(await probe(`http://${gw}:${api.port}/v1/health`), 'blocked', 'admin API not reachable via the gateway');
   t.equal(await probe(`http://127.0.0.1:${api.port}/v1/health`), 'blocked', 'admin API not reachable on the container loopback');
   t.equal(podman('exec', cb!.id, 'sh', '-c', `timeout 3 wget -q -O- http://127.0.0.1/ >/dev/null && echo reached`), 'reached', 'the probe itself works (control)');
+
+  // Apps cannot reach each other: each app's network is an isolated netavark bridge. A TCP connect to app b's web
+  // server from app a is dropped; the same connect from inside b's own network works (control).
+  const bInfo = JSON.parse(podman('inspect', cb!.id))[0] as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } };
+  const bIp = Object.values(bInfo.NetworkSettings.Networks)[0]!.IPAddress;
+  const connect = async (from: string) =>
+    (await run('podman', ['exec', from, 'sh', '-c', `nc -w 3 ${bIp} 80 </dev/null >/dev/null 2>&1 && echo open || echo closed`])).stdout.trim();
+  t.equal(await connect(cb!.id), 'open', `b's web server answers on its own network at ${bIp} (control)`);
+  t.equal(await connect(ca!.id), 'closed', 'app a cannot open a connection to app b');
 });
 
 t.test('images from a real registry (with progress) and from an uploaded archive', async (t) => {
