@@ -17,10 +17,15 @@ export const run = promisify(execFile);
 const ANSI = /\x1b\[[0-9;?]*[a-zA-Z]/g;
 
 /** Builds (warm: reusing the base cache) a developer image into `outDir`; returns the disk image path. */
-export async function buildDevImage(outDir: string, log: (line: string) => void): Promise<string> {
+export function buildDevImage(outDir: string, log: (line: string) => void): Promise<string> {
+  return buildX86Image(outDir, log, { dev: true });
+}
+
+/** Builds (warm: reusing the base cache) an x86-64 image into `outDir`: developer or release (what users flash). */
+export async function buildX86Image(outDir: string, log: (line: string) => void, o: { dev: boolean }): Promise<string> {
   await new Promise<void>((ok, fail) => {
     const p = spawn(join(repoRoot, 'image/build.sh'), ['--target', 'x86-64'], {
-      env: { ...process.env, HEARTH_DEV: '1', HEARTH_IMAGE_OUT: outDir },
+      env: { ...process.env, HEARTH_DEV: o.dev ? '1' : '0', HEARTH_IMAGE_OUT: outDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const tail: string[] = [];
@@ -36,7 +41,7 @@ export async function buildDevImage(outDir: string, log: (line: string) => void)
     p.on('error', fail);
     p.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`image/build.sh exited ${code}:\n${tail.join('\n')}`))));
   });
-  return join(outDir, 'hearth-x86-64-dev.img');
+  return join(outDir, o.dev ? 'hearth-x86-64-dev.img' : 'hearth-x86-64.img');
 }
 
 export async function freePort(): Promise<number> {
