@@ -14,6 +14,7 @@ import type { CurrentState, Plan, Step } from '../planner/types.js';
 import type { AppRecordStore } from '../state/app-records.js';
 import type { AppPaths } from '../volumes/paths.js';
 import type { Observer } from './observe.js';
+import type { AppNetwork } from '../firewall/isolation.js';
 
 export interface ReconcilerDeps {
   engine: Engine;
@@ -32,7 +33,7 @@ export interface ReconcilerDeps {
   intervalMs: number;
   maxUpdateFailures: number;
   /** Keeps apps' networks apart (agent/src/firewall); absent in tests that do not exercise it. */
-  isolation?: { sync(subnetsByApp: Record<string, string[]>): Promise<void> };
+  isolation?: { sync(networks: Record<string, AppNetwork>): Promise<void> };
 }
 
 export interface PassResult {
@@ -142,7 +143,9 @@ export class Reconciler {
     // Route first: a container about to be drained and removed is already out of the table.
     this.d.ingress.setRoutes(computeRoutes(target, current.containers, this.d.deviceDomain, this.d.paths));
     this.d.ingress.setAppSources(new Set(current.containers.flatMap((c) => (c.ip ? [c.ip] : []))));
-    await this.d.isolation?.sync(current.networkSubnets ?? {});
+    await this.d.isolation?.sync(
+      Object.fromEntries(Object.entries(current.networkSubnets ?? {}).map(([app, subnets]) => [app, { subnets, lan: target.apps[app]?.manifest.permissions.lan ?? false }])),
+    );
 
     const result: PassResult = { plan: p, current, durationMs: performance.now() - started };
     this.last = result; // status readers (and convergence waiters) see this pass's view from here on
