@@ -3,7 +3,7 @@ import type { AppRecord } from '../state/app-records.js';
 import type { ObservedContainer, Wait } from '../planner/types.js';
 import { hostFor } from '../ingress/route-table.js';
 
-export type AppPhase = 'installing' | 'running' | 'updating' | 'rolling-back' | 'stopped' | 'crash-looping' | 'unhealthy' | 'failing';
+export type AppPhase = 'installing' | 'starting' | 'running' | 'updating' | 'rolling-back' | 'stopped' | 'crash-looping' | 'unhealthy' | 'failing';
 
 export interface ServiceStatus {
   name: string;
@@ -76,5 +76,7 @@ function phaseOf(i: StatusInputs, services: ServiceStatus[]): AppPhase {
   if (i.record.update) return 'updating';
   if (services.some((s) => s.health === 'unhealthy')) return 'unhealthy';
   if (i.waits.length > 0 || services.some((s) => s.state === 'absent')) return 'installing';
+  // Up but not yet past its health check: not routed yet, so not "running" to the owner.
+  if (services.some((s) => s.health === 'starting')) return 'starting';
   return 'running';
 }

@@ -24,6 +24,7 @@ export function formatUptime(seconds: number): string {
 
 const PHASES: Record<string, string> = {
   installing: 'Installing',
+  starting: 'Starting',
   running: 'Running',
   updating: 'Updating',
   'rolling-back': 'Going back to the previous version',
