@@ -29,9 +29,10 @@ export function isolationRuleset(table: string, networks: Record<string, AppNetw
     const own = v4(app);
     if (own.length === 0) continue;
     const others = apps.filter((a) => a !== app).flatMap(v4).sort();
-    if (others.length > 0) rules.push(`    ip saddr { ${own.join(', ')} } ip daddr { ${others.join(', ')} } drop comment "app ${app}: other apps"`);
+    // `ct state new`: what an app may not do is open connections; replies within flows others opened pass.
+    if (others.length > 0) rules.push(`    ip saddr { ${own.join(', ')} } ip daddr { ${others.join(', ')} } ct state new drop comment "app ${app}: other apps"`);
     // Its own subnet stays reachable (services of one app talk to each other, bridged or not).
-    if (!networks[app]?.lan) rules.push(`    ip saddr { ${own.join(', ')} } ip daddr != { ${own.join(', ')} } ip daddr { ${LAN_RANGES.join(', ')} } drop comment "app ${app}: no LAN"`);
+    if (!networks[app]?.lan) rules.push(`    ip saddr { ${own.join(', ')} } ip daddr != { ${own.join(', ')} } ip daddr { ${LAN_RANGES.join(', ')} } ct state new drop comment "app ${app}: no LAN"`);
   }
   // "table X; delete table X; table X {…}": creates it if missing, then replaces it, in one transaction.
   return [

@@ -11,9 +11,9 @@ t.test('per app: a drop to every other app subnet, and to LAN ranges unless perm
   const s = isolationRuleset('hearth_device', { b: net(['10.89.2.0/24'], true), a: net(['10.89.1.0/24', 'fd00::/64']), c: net(['10.89.3.0/24']) });
   t.match(s, /^table inet hearth_device\ndelete table inet hearth_device\ntable inet hearth_device \{/, 'replaced in one transaction');
   t.match(s, /type filter hook forward priority filter - 10; policy accept;/);
-  t.match(s, 'ip saddr { 10.89.1.0/24 } ip daddr { 10.89.2.0/24, 10.89.3.0/24 } drop comment "app a: other apps"');
-  t.match(s, 'ip saddr { 10.89.2.0/24 } ip daddr { 10.89.1.0/24, 10.89.3.0/24 } drop comment "app b: other apps"');
-  t.match(s, 'ip saddr { 10.89.1.0/24 } ip daddr != { 10.89.1.0/24 } ip daddr { 10.0.0.0/8, 100.64.0.0/10, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16 } drop comment "app a: no LAN"');
+  t.match(s, 'ip saddr { 10.89.1.0/24 } ip daddr { 10.89.2.0/24, 10.89.3.0/24 } ct state new drop comment "app a: other apps"');
+  t.match(s, 'ip saddr { 10.89.2.0/24 } ip daddr { 10.89.1.0/24, 10.89.3.0/24 } ct state new drop comment "app b: other apps"');
+  t.match(s, 'ip saddr { 10.89.1.0/24 } ip daddr != { 10.89.1.0/24 } ip daddr { 10.0.0.0/8, 100.64.0.0/10, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16 } ct state new drop comment "app a: no LAN"');
   t.notMatch(s, 'app b: no LAN', 'b has the LAN permission');
   t.notMatch(s, 'fd00::', 'IPv6 subnets are not mixed into ip rules');
   t.equal(s, isolationRuleset('hearth_device', { c: net(['10.89.3.0/24']), a: net(['fd00::/64', '10.89.1.0/24']), b: net(['10.89.2.0/24'], true) }), 'deterministic');
