@@ -15,49 +15,23 @@
 // page over a certificate only the device holds, and that the page's unique marker never crosses the relay's
 // wire in clear while the SNI name (plaintext by design) does, which proves the capture saw the traffic.
 import t from 'tap';
-import { execFile, type ChildProcess } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createTopology } from '../../../test-support/netns.js';
 import { startPebble } from '../../../test-support/pebble.js';
 import { pemBlocks } from '../../src/tls/pem-bundle.js';
+import { run, startRelayIn, stopChild, waitFor } from './support.js';
 
-const run = promisify(execFile);
-const RELAY_MAIN = fileURLToPath(new URL('../../../relay/src/main.ts', import.meta.url));
 const DEVICE = fileURLToPath(new URL('./device-proc.ts', import.meta.url));
 const PODMAN = ['--url', `unix:${process.env.HEARTH_TEST_DIR ?? '/run/hearth-test'}/podman.sock`];
 const IMAGE = 'localhost/hearth/busybox:latest';
 const ZONE = 'relay.test';
 
 type DeviceEvent = { event: string; [k: string]: unknown };
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, detail = (): string => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${detail()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  });
-}
 
 for (const challenge of ['tls-alpn-01', 'http-01'] as const) {
   t.test(`phone -> relay -> tunnel -> device TLS (certificate by ${challenge} through the relay) -> app`, { timeout: 300_000 }, async (t) => {
@@ -75,17 +49,7 @@ for (const challenge of ['tls-alpn-01', 'http-01'] as const) {
     await writeFile(pebbleCa, pebble.listenerCaPem);
 
     // The relay, with only its tunnel endpoint's certificate and key.
-    const relayDir = join(dir, 'relay');
-    await mkdir(relayDir);
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-      '-subj', '/CN=relay', '-addext', `subjectAltName=IP:${cloud.ip}`, '-keyout', join(relayDir, 'tunnel.key'), '-out', join(relayDir, 'tunnel.crt')]);
-    await writeFile(join(relayDir, 'relay.yaml'), [
-      `relayName: ${cloud.ip}`, `zone: ${ZONE}`, 'listen: { host: 0.0.0.0, https: 443, http: 80, tunnel: 9443 }',
-      `tunnelTls: { cert: ${join(relayDir, 'tunnel.crt')}, key: ${join(relayDir, 'tunnel.key')} }`,
-      'limits: { keepaliveIntervalMs: 1000, keepaliveTimeoutMs: 2000 }',
-    ].join('\n'));
-    const relay = topo.spawn('cloud', [process.execPath, '--import', 'tsx', RELAY_MAIN, '--config', join(relayDir, 'relay.yaml'), '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    t.teardown(() => stopChild(relay));
+    const { relayDir } = await startRelayIn(t, topo, 'cloud', dir, ZONE);
 
     // Packet capture on the relay's only interface: tunnel, phone and CA traffic all cross it.
     const pcap = join(dir, 'relay.pcap');
