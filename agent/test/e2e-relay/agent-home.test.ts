@@ -17,8 +17,7 @@ import { nodeTransport } from '../../src/client/node-transport.js';
 import { webApp } from '../../../test-support/compose.js';
 import { newScope, removeScope, requireEngine } from '../../../test-support/engine.js';
 import { createTopology } from '../../../test-support/netns.js';
-import { startPebble } from '../../../test-support/pebble.js';
-import { startRelayIn, stopChild, waitFor } from './support.js';
+import { startCloud, stopChild, waitFor } from './support.js';
 
 const AGENT_MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const ZONE = 'relay.test';
@@ -33,18 +32,8 @@ t.test('the agent in "home" serves its podman app through the relay; the relay n
   // App networks are podman bridges in the host namespace (10.89.0.0/16 by default): home reaches them through .1.
   await topo.exec('home', ['ip', 'route', 'add', '10.89.0.0/16', 'via', topo.hostIp]);
 
-  const pebble = await startPebble({ httpPort: 80, tlsPort: 443, defaultIPv4: cloud.ip, listenHost: topo.hostIp });
-  t.teardown(() => pebble.stop());
-  const pebbleCa = join(dir, 'pebble-listener.pem');
-  await writeFile(pebbleCa, pebble.listenerCaPem);
-  const { relayDir } = await startRelayIn(t, topo, 'cloud', dir, ZONE);
-
-  const pcap = join(dir, 'relay.pcap');
-  const tcpdump = topo.spawn('cloud', ['tcpdump', '-i', 'eth0', '--immediate-mode', '-U', '-s', '0', '-n', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.teardown(() => stopChild(tcpdump));
-  let tcpdumpErr = '';
-  tcpdump.stderr?.on('data', (c: Buffer) => (tcpdumpErr += c.toString()));
-  await waitFor('tcpdump to listen', () => tcpdumpErr.includes('listening on') || undefined, 15_000, () => tcpdumpErr);
+  // Pebble in the host namespace (validating through the relay), the relay in cloud, tcpdump on its interface.
+  const { pebble, pebbleCa, relayDir, pcap, tcpdump } = await startCloud(t, topo, 'cloud', dir, ZONE);
 
   // The agent daemon, as systemd would start it, but in the home namespace.
   const scope = newScope('home');

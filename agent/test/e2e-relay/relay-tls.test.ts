@@ -22,9 +22,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createTopology } from '../../../test-support/netns.js';
-import { startPebble } from '../../../test-support/pebble.js';
 import { pemBlocks } from '../../src/tls/pem-bundle.js';
-import { run, startRelayIn, stopChild, waitFor } from './support.js';
+import { run, startCloud, stopChild, waitFor } from './support.js';
 
 const DEVICE = fileURLToPath(new URL('./device-proc.ts', import.meta.url));
 const PODMAN = ['--url', `unix:${process.env.HEARTH_TEST_DIR ?? '/run/hearth-test'}/podman.sock`];
@@ -42,22 +41,8 @@ for (const challenge of ['tls-alpn-01', 'http-01'] as const) {
     const { home, cloud } = topo.hosts;
     await topo.exec('phone', ['iptables', '-A', 'OUTPUT', '-d', home.ip, '-j', 'DROP']);
 
-    // ACME CA in the host namespace; its validator is sent to the relay.
-    const pebble = await startPebble({ httpPort: 80, tlsPort: 443, defaultIPv4: cloud.ip, listenHost: topo.hostIp });
-    t.teardown(() => pebble.stop());
-    const pebbleCa = join(dir, 'pebble-listener.pem');
-    await writeFile(pebbleCa, pebble.listenerCaPem);
-
-    // The relay, with only its tunnel endpoint's certificate and key.
-    const { relayDir } = await startRelayIn(t, topo, 'cloud', dir, ZONE);
-
-    // Packet capture on the relay's only interface: tunnel, phone and CA traffic all cross it.
-    const pcap = join(dir, 'relay.pcap');
-    const tcpdump = topo.spawn('cloud', ['tcpdump', '-i', 'eth0', '--immediate-mode', '-U', '-s', '0', '-n', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
-    t.teardown(() => stopChild(tcpdump));
-    let tcpdumpErr = '';
-    tcpdump.stderr?.on('data', (c: Buffer) => (tcpdumpErr += c.toString()));
-    await waitFor('tcpdump to listen', () => tcpdumpErr.includes('listening on') || undefined, 15_000, () => tcpdumpErr);
+    // Pebble in the host namespace (validating through the relay), the relay in cloud, tcpdump on its interface.
+    const { pebble, pebbleCa, relayDir, pcap, tcpdump } = await startCloud(t, topo, 'cloud', dir, ZONE);
 
     // The app: busybox httpd serving a page with a unique marker, inside the home namespace.
     const marker = `HEARTH-SECRET-${randomBytes(16).toString('hex')}`;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Topology } from '../../../test-support/netns.js';
+import { startPebble } from '../../../test-support/pebble.js';
 
 export const run = promisify(execFile);
 const RELAY_MAIN = fileURLToPath(new URL('../../../relay/src/main.ts', import.meta.url));
@@ -54,4 +55,23 @@ export async function startRelayIn<K extends string>(
   const relay = topo.spawn(host, [process.execPath, '--import', 'tsx', RELAY_MAIN, '--config', join(relayDir, 'relay.yaml'), '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
   t.teardown(() => stopChild(relay));
   return { relayDir, relay };
+}
+
+/**
+ * The cloud side of an e2e test: Pebble in the host namespace (its validator sent to the relay), the relay in
+ * `host`, and tcpdump on the relay's only interface (tunnel, phone and CA traffic all cross it), listening.
+ */
+export async function startCloud<K extends string>(t: { teardown(fn: () => unknown): void }, topo: Topology<K>, host: K, dir: string, zone: string) {
+  const pebble = await startPebble({ httpPort: 80, tlsPort: 443, defaultIPv4: topo.hosts[host].ip, listenHost: topo.hostIp });
+  t.teardown(() => pebble.stop());
+  const pebbleCa = join(dir, 'pebble-listener.pem');
+  await writeFile(pebbleCa, pebble.listenerCaPem);
+  const { relayDir } = await startRelayIn(t, topo, host, dir, zone);
+  const pcap = join(dir, 'relay.pcap');
+  const tcpdump = topo.spawn(host, ['tcpdump', '-i', 'eth0', '--immediate-mode', '-U', '-s', '0', '-n', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.teardown(() => stopChild(tcpdump));
+  let tcpdumpErr = '';
+  tcpdump.stderr?.on('data', (c: Buffer) => (tcpdumpErr += c.toString()));
+  await waitFor('tcpdump to listen', () => tcpdumpErr.includes('listening on') || undefined, 15_000, () => tcpdumpErr);
+  return { pebble, pebbleCa, relayDir, pcap, tcpdump };
 }
