@@ -9,7 +9,7 @@ import { findDiskOfPartlabel } from '../src/firstboot/find-disk.js';
 import { growDataPartition } from '../src/firstboot/grow-effect.js';
 import { hostnameForDevice } from '../src/firstboot/hostname.js';
 import { FIRSTBOOT_DONE, runFirstBoot } from '../src/firstboot/run.js';
-import { WATCHDOG_DROPIN } from '../src/firstboot/watchdog.js';
+import { WATCHDOG_DROPIN, renderWatchdogDropIn } from '../src/firstboot/watchdog.js';
 import { silentLogger } from './helpers/logger.js';
 
 const DEVICE_ID = 'mfrggzdfmztwq2lknnwg23tpob';
@@ -110,4 +110,10 @@ t.test('the disk behind a partition label, from /dev and /sys', async (t) => {
   t.same(await findDiskOfPartlabel('data', { dev, sys }), { disk: join(dev, 'mmcblk0'), partitionNumber: 3, partition: join(dev, 'mmcblk0p3') });
   await t.rejects(findDiskOfPartlabel('nope', { dev, sys }), /no partition labelled "nope"/);
   await t.rejects(findDiskOfPartlabel('../x', { dev, sys }), /invalid partition label/);
+});
+
+// The read-only image cannot write /etc at first boot, so it ships the drop-in in its overlay: the same settings.
+t.test('the image overlay ships the watchdog drop-in this module renders', async (t) => {
+  const overlay = join(import.meta.dirname, '../../image/overlay/common', WATCHDOG_DROPIN);
+  t.equal(await readFile(overlay, 'utf8'), renderWatchdogDropIn());
 });

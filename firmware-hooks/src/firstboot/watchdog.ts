@@ -18,7 +18,7 @@ export function renderWatchdogDropIn(s: WatchdogSettings = DEFAULT_WATCHDOG): st
   for (const [k, v] of Object.entries(s)) {
     if (!Number.isInteger(v) || v < 1 || v > 3600) throw new Error(`watchdog ${k} must be 1..3600 seconds, got ${v}`);
   }
-  return `# Written by hearth firmware-hooks on first boot.\n[Manager]\nRuntimeWatchdogSec=${s.runtimeSec}s\nRebootWatchdogSec=${s.rebootSec}s\n`;
+  return `# Hearth: hardware watchdog (firmware-hooks/src/firstboot/watchdog.ts; the read-only image ships this file).\n[Manager]\nRuntimeWatchdogSec=${s.runtimeSec}s\nRebootWatchdogSec=${s.rebootSec}s\n`;
 }
 
 export type WatchdogPlan = { action: 'write'; device: string; content: string } | { action: 'none'; reason: string };

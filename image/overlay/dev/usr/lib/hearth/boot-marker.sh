@@ -3,4 +3,8 @@
 slot=$(tr ' ' '\n' < /proc/cmdline | grep '^hearth.slot=')
 pid=$(systemctl show -p MainPID --value hearth-agent.service)
 rss=$( [ "${pid:-0}" != 0 ] && awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-echo "HEARTH-BOOT-COMPLETE $slot agent_rss_kb=${rss:-0} uptime_s=$(cut -d' ' -f1 /proc/uptime)" > /dev/console
+# The hardware watchdog systemd pets (system.conf.d/50-hearth-watchdog.conf): "active" once PID 1 opened it.
+wd=/sys/class/watchdog/watchdog0
+wdstate=$(cat "$wd/state" 2>/dev/null || echo none)
+wdtimeout=$(cat "$wd/timeout" 2>/dev/null || echo 0)
+echo "HEARTH-BOOT-COMPLETE $slot agent_rss_kb=${rss:-0} uptime_s=$(cut -d' ' -f1 /proc/uptime) watchdog=$wdstate watchdog_timeout_s=$wdtimeout" > /dev/console
