@@ -8,3 +8,8 @@ wd=/sys/class/watchdog/watchdog0
 wdstate=$(cat "$wd/state" 2>/dev/null || echo none)
 wdtimeout=$(cat "$wd/timeout" 2>/dev/null || echo 0)
 echo "HEARTH-BOOT-COMPLETE $slot agent_rss_kb=${rss:-0} uptime_s=$(cut -d' ' -f1 /proc/uptime) watchdog=$wdstate watchdog_timeout_s=$wdtimeout" > /dev/console
+# Where boot time went (docs/IMAGE.md, figures): the agent's critical chain and the slowest units. systemd-analyze
+# answers only once the boot has finished, which includes this unit: a transient timer asks a few seconds later.
+systemd-run --quiet --no-block --on-active=5s --unit=hearth-boot-analyze /bin/sh -c \
+  '{ systemd-analyze time; systemd-analyze critical-chain hearth-health.service; systemd-analyze blame | head -n 12; } 2>&1 |
+   sed "s/^/HEARTH-ANALYZE /" > /dev/console'
