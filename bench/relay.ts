@@ -117,9 +117,12 @@ export default async function main(): Promise<void> {
       memoryWaiters.set(pid, resolve);
       process.kill(pid, 'SIGUSR2');
     });
+    const nodeFlags = process.env.RELAY_BENCH_NODE_FLAGS?.trim() ?? '';
     const startRelay = async (): Promise<{ pid: number; https: number; tunnel: number }> => {
       const prof = process.env.RELAY_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RELAY_BENCH_PROF] : [];
-      const child = spawn(process.execPath, [...prof, '--expose-gc', '--import', 'tsx', MAIN, '--config', configPath, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // e.g. RELAY_BENCH_NODE_FLAGS=--max-semi-space-size=8: the memory/throughput knob docs/RELAY.md describes.
+      const extra = nodeFlags ? nodeFlags.split(' ') : [];
+      const child = spawn(process.execPath, [...prof, ...extra, '--expose-gc', '--import', 'tsx', MAIN, '--config', configPath, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.push(child);
       return new Promise((resolve) => {
         createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -228,6 +231,7 @@ export default async function main(): Promise<void> {
       throughput_mbps: through, direct_mbps: direct, ssh_r_mbps: sshR,
       p50_added_ms: Number(p50.toFixed(3)), p99_added_ms: Number(p99.toFixed(3)),
       idle_tunnel_kib: idleKiB, bare_tls_kib: bareKiB, streams_ok: streamsOk,
+      ...(nodeFlags ? { relay_node_flags: nodeFlags } : {}),
     })}`);
   } finally {
     for (const c of clients) c.stop();
