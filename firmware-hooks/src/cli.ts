@@ -5,6 +5,7 @@
 //   commit                  the running slot is good
 //   mark-bad <A|B>          never boot that slot again (until a new trial)
 //   firstboot               grow data partition, set hostname, enable watchdog (once)
+//   hostname                name the running system after the device ID (read-only roots, every boot)
 //   grow-data               grow the data partition to the end of its disk (every boot; a no-op once grown)
 // Results go to stdout as JSON, logs to stderr; exit 1 on any error, with the message (naming the file) on stderr.
 import { readFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { runCommand, type CommandRunner } from './exec.js';
 import { findDiskOfPartlabel } from './firstboot/find-disk.js';
 import { growDataPartition } from './firstboot/grow-effect.js';
 import { runFirstBoot } from './firstboot/run.js';
+import { KERNEL_HOSTNAME, setKernelHostname } from './firstboot/hostname.js';
 
 export interface CliDeps {
   logger: Logger;
@@ -139,6 +141,18 @@ export function createProgram(deps: CliDeps): Command {
         }
       }
       out(await runFirstBoot({ root: opts.root, deviceId, grow, devDir: opts.dev, logger: deps.logger, run: deps.run }));
+    });
+
+  program
+    .command('hostname')
+    .description('set the running hostname to hearth-<device ID prefix> (the image runs it after the agent started)')
+    .option('--device-id-file <path>', 'file holding the device ID (the agent publishes it)', '/data/hearth/identity/device-id')
+    .option('--kernel-hostname <path>', 'the kernel hostname file', KERNEL_HOSTNAME)
+    .action(async (opts: { deviceIdFile: string; kernelHostname: string }) => {
+      const deviceId = await readFile(opts.deviceIdFile, 'utf8').catch((err: Error) => {
+        throw new Error(`${opts.deviceIdFile}: cannot read the device ID (${err.message})`);
+      });
+      out(await setKernelHostname(deviceId, opts.kernelHostname));
     });
 
   program

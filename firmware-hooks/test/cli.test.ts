@@ -85,3 +85,25 @@ t.test('firstboot without growing', async (t) => {
   const missing = await cli('firstboot', '--root', join(dir, 'r2'), '--device-id-file', join(dir, 'nope'), '--no-grow');
   t.match(missing, { code: 1, stderr: /nope: cannot read the device ID/ });
 });
+
+t.test('hostname: the running system is named after the published device ID; a bad ID changes nothing', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hearth-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const kernel = join(dir, 'kernel-hostname');
+  const idFile = join(dir, 'device-id');
+  await writeFile(kernel, 'hearth\n');
+  await writeFile(idFile, `${DEVICE_ID}\n`);
+  const ok = await cli('hostname', '--device-id-file', idFile, '--kernel-hostname', kernel);
+  t.equal(ok.code, 0, ok.stderr);
+  t.same(JSON.parse(ok.stdout), { hostname: 'hearth-mfrggzdf', previous: 'hearth' });
+  t.equal(await readFile(kernel, 'utf8'), 'hearth-mfrggzdf');
+
+  await writeFile(idFile, 'not-an-id\n');
+  await writeFile(kernel, 'hearth\n');
+  const bad = await cli('hostname', '--device-id-file', idFile, '--kernel-hostname', kernel);
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /device ID must be 26 characters/);
+  t.equal(await readFile(kernel, 'utf8'), 'hearth\n', 'unchanged');
+  const missing = await cli('hostname', '--device-id-file', join(dir, 'nope'), '--kernel-hostname', kernel);
+  t.match(missing.stderr, /nope: cannot read the device ID/);
+});

@@ -123,7 +123,7 @@ install_hearth_layer() {
   (cd "$ROOT" && node phone/build.mjs >/dev/null) && cp -a "$ROOT/phone/dist" "$lib/phone"
   find "$lib" -type f -name "*.mjs" -exec chmod 0644 {} +
 
-  local units="hearth-agent.service hearth-health.service hearth-grow-data.service podman.socket NetworkManager.service systemd-timesyncd.service"
+  local units="hearth-agent.service hearth-health.service hearth-grow-data.service hearth-hostname.service podman.socket NetworkManager.service systemd-timesyncd.service"
   [ "$DEV" = 1 ] && units="$units hearth-boot-marker.service"
   # shellcheck disable=SC2086
   systemctl --root="$ROOTFS" enable $units >/dev/null 2>&1 || die "systemctl enable failed for: $units"

@@ -7,11 +7,14 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Logger } from 'pino';
-import { writeJsonAtomic } from '../state/atomic-file.js';
+import { writeFileAtomic, writeJsonAtomic } from '../state/atomic-file.js';
 import { fromBase64Url, toBase64Url, constantTimeEqual } from '../client-auth/encoding.js';
 import { deviceIdFromPublicKey } from './device-id.js';
 
 export const DEVICE_KEY_FILE = 'device-key.json';
+/** The device ID in plain text beside the key, for the OS side (firmware-hooks names the host after it) so nothing
+ *  else needs to read the secret key file. Public: 0644. Rewritten only when it differs. */
+export const DEVICE_ID_FILE = 'device-id';
 
 const KeyFileSchema = Type.Object(
   {
@@ -69,6 +72,7 @@ export async function loadOrCreateDeviceIdentity(opts: DeviceIdentityOptions): P
     const file: KeyFile = { v: 1, alg: 'ed25519', secretKey: toBase64Url(secretKey), publicKey: toBase64Url(identity.publicKey) };
     await writeJsonAtomic(path, file, { mode: 0o600 });
     opts.logger.info({ deviceId: identity.deviceId }, 'created device identity');
+    await publishDeviceId(opts.dir, identity.deviceId);
     return identity;
   }
   const identity = parseKeyFile(path, text);
@@ -79,7 +83,14 @@ export async function loadOrCreateDeviceIdentity(opts: DeviceIdentityOptions): P
     await chmod(path, 0o600);
   }
   opts.logger.info({ deviceId: identity.deviceId }, 'loaded device identity');
+  await publishDeviceId(opts.dir, identity.deviceId);
   return identity;
+}
+
+async function publishDeviceId(dir: string, deviceId: string): Promise<void> {
+  const path = join(dir, DEVICE_ID_FILE);
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current !== `${deviceId}\n`) await writeFileAtomic(path, `${deviceId}\n`, { mode: 0o644 });
 }
 
 function parseKeyFile(path: string, text: string): DeviceIdentity {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { loadOrCreateDeviceIdentity, DeviceIdentityError, DEVICE_KEY_FILE } from '../../src/identity/device-identity.js';
+import { loadOrCreateDeviceIdentity, DeviceIdentityError, DEVICE_ID_FILE, DEVICE_KEY_FILE } from '../../src/identity/device-identity.js';
 import { deviceIdFromPublicKey, DEVICE_ID_PATTERN } from '../../src/identity/device-id.js';
 import { loadOrCreatePairingSecret, shortCodeFromSecret, PAIRING_SECRET_FILE } from '../../src/identity/pairing-secret.js';
 import { toBase32, toBase64Url } from '../../src/client-auth/encoding.js';
@@ -38,6 +38,17 @@ t.test('identity is created once, 0600, and the same identity is loaded again', 
   t.same(b.publicKey, a.publicKey);
   const msg = new TextEncoder().encode('hello');
   t.ok(ed25519.verify(b.sign(msg), msg, a.publicKey), 'reloaded key signs for the same public key');
+});
+
+t.test('the device ID is published beside the key in plain text (for the hostname), and repaired on load', async (t) => {
+  const dir = await tempDir(t);
+  const a = await loadOrCreateDeviceIdentity({ dir, logger });
+  const idFile = join(dir, DEVICE_ID_FILE);
+  t.equal(await readFile(idFile, 'utf8'), `${a.deviceId}\n`);
+  t.equal((await stat(idFile)).mode & 0o777, 0o644, 'public: 0644');
+  await writeFile(idFile, 'stale\n');
+  await loadOrCreateDeviceIdentity({ dir, logger });
+  t.equal(await readFile(idFile, 'utf8'), `${a.deviceId}\n`, 'a wrong file is rewritten from the key');
 });
 
 t.test('loose permissions are tightened on load', async (t) => {

@@ -1,5 +1,6 @@
 // The device's hostname comes from its relay device ID (lowercase base32 of its public key hash, see
 // agent/src/tunnel/device-id.ts), so the name on the LAN and on the relay match: hearth-<first 8 chars>.
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 
@@ -16,4 +17,18 @@ export async function writeHostname(root: string, deviceId: string): Promise<str
   const name = hostnameForDevice(deviceId);
   await writeFileAtomic(join(root, 'etc', 'hostname'), `${name}\n`);
   return name;
+}
+
+export const KERNEL_HOSTNAME = '/proc/sys/kernel/hostname';
+
+/**
+ * A read-only root cannot take <root>/etc/hostname, so the image names the running system instead: the kernel
+ * hostname (what `uname -n`, the journal and hostnamed report), set on every boot once the agent has
+ * published its device ID. Returns the name and what it replaced.
+ */
+export async function setKernelHostname(deviceId: string, file = KERNEL_HOSTNAME): Promise<{ hostname: string; previous: string }> {
+  const name = hostnameForDevice(deviceId);
+  const previous = (await readFile(file, 'utf8')).trim();
+  if (previous !== name) await writeFile(file, name);
+  return { hostname: name, previous };
 }
