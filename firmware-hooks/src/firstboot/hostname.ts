@@ -29,6 +29,7 @@ export const KERNEL_HOSTNAME = '/proc/sys/kernel/hostname';
 export async function setKernelHostname(deviceId: string, file = KERNEL_HOSTNAME): Promise<{ hostname: string; previous: string }> {
   const name = hostnameForDevice(deviceId);
   const previous = (await readFile(file, 'utf8')).trim();
+  // A sysctl, not a file on disk: one write() sets it whole (no temp file and rename possible or needed).
   if (previous !== name) await writeFile(file, name);
   return { hostname: name, previous };
 }
