@@ -121,7 +121,7 @@ export default async function main(): Promise<void> {
     const startRelay = async (): Promise<{ pid: number; https: number; tunnel: number }> => {
       const prof = process.env.RELAY_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RELAY_BENCH_PROF] : [];
       // e.g. RELAY_BENCH_NODE_FLAGS=--max-semi-space-size=8: the memory/throughput knob docs/RELAY.md describes.
-      const extra = nodeFlags ? nodeFlags.split(' ') : [];
+      const extra = nodeFlags ? nodeFlags.split(/\s+/) : [];
       const child = spawn(process.execPath, [...prof, ...extra, '--expose-gc', '--import', 'tsx', MAIN, '--config', configPath, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.push(child);
       return new Promise((resolve) => {

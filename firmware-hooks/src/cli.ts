@@ -76,6 +76,12 @@ function bootOptions(cmd: Command): Command {
     .option('--boot-id <path>', 'boot id (default /proc/sys/kernel/random/boot_id)');
 }
 
+function readDeviceIdFile(path: string): Promise<string> {
+  return readFile(path, 'utf8').catch((err: Error) => {
+    throw new Error(`${path}: cannot read the device ID (${err.message})`);
+  });
+}
+
 export function createProgram(deps: CliDeps): Command {
   const program = new Command('hearth-firmware').description('Hearth A/B boot and first-boot hooks').exitOverride();
   const out = (value: unknown) => deps.write(`${JSON.stringify(value)}\n`);
@@ -129,9 +135,7 @@ export function createProgram(deps: CliDeps): Command {
     .option('--no-grow', 'do not grow the data partition')
     .option('--dev <dir>', 'where device nodes live', '/dev')
     .action(async (opts: { root: string; deviceId?: string; deviceIdFile: string; dataLabel: string; disk?: string; dataNumber?: number; grow: boolean; dev: string }) => {
-      const deviceId = opts.deviceId ?? (await readFile(opts.deviceIdFile, 'utf8').catch((err: Error) => {
-        throw new Error(`${opts.deviceIdFile}: cannot read the device ID (${err.message})`);
-      }));
+      const deviceId = opts.deviceId ?? (await readDeviceIdFile(opts.deviceIdFile));
       let grow = null;
       if (opts.grow) {
         if (opts.disk) grow = { disk: opts.disk, data: opts.dataNumber ? { number: opts.dataNumber } : { name: opts.dataLabel } };
@@ -149,10 +153,7 @@ export function createProgram(deps: CliDeps): Command {
     .option('--device-id-file <path>', 'file holding the device ID (the agent publishes it)', '/data/hearth/identity/device-id')
     .option('--kernel-hostname <path>', 'the kernel hostname file', KERNEL_HOSTNAME)
     .action(async (opts: { deviceIdFile: string; kernelHostname: string }) => {
-      const deviceId = await readFile(opts.deviceIdFile, 'utf8').catch((err: Error) => {
-        throw new Error(`${opts.deviceIdFile}: cannot read the device ID (${err.message})`);
-      });
-      out(await setKernelHostname(deviceId, opts.kernelHostname));
+      out(await setKernelHostname(await readDeviceIdFile(opts.deviceIdFile), opts.kernelHostname));
     });
 
   program
