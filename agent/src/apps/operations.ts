@@ -138,6 +138,7 @@ export class AppOperations {
       waits: last?.plan.waits.filter((w) => w.app === app) ?? [{ app, reason: 'starting up' }],
       restarts: (svc) => this.d.restarts.restarts(`${app}/${svc}`, now),
       crashLooping: (svc) => this.d.restarts.crashLooping(`${app}/${svc}`, now),
+      restartReason: (svc) => this.d.restarts.reason(`${app}/${svc}`, now),
       failure: this.d.reconciler.failureOf(app),
       deviceDomain: this.d.deviceDomain,
       scheme: this.d.scheme(),

@@ -36,6 +36,8 @@ export interface StatusInputs {
   waits: Wait[];
   restarts: (service: string) => number;
   crashLooping: (service: string) => boolean;
+  /** Why the service was last restarted (e.g. `exit 3`), while its restarts are still counted. */
+  restartReason: (service: string) => string | undefined;
   failure?: { message: string };
   deviceDomain: string;
   scheme: 'http' | 'https';
@@ -50,7 +52,7 @@ export function appStatus(id: string, i: StatusInputs): AppStatus {
       const c = mine.find((x) => x.version === m.version) ?? mine[0];
       return { name, state: c?.state ?? 'absent', health: c?.health ?? 'none', detail: c?.healthDetail, version: c?.version, restarts: i.restarts(name) };
     });
-  const waiting = i.waits.map((w) => (w.service ? `${w.service}: ${w.reason}` : w.reason));
+  const waiting = [...crashLines(i, services), ...i.waits.map((w) => (w.service ? `${w.service}: ${w.reason}` : w.reason))];
   return {
     id,
     name: m.name,
@@ -66,6 +68,19 @@ export function appStatus(id: string, i: StatusInputs): AppStatus {
     update: i.record.update ? { from: i.record.update.from, to: i.record.update.to, startedAt: i.record.update.startedAt } : undefined,
     lastFailure: i.record.lastFailure,
   };
+}
+
+/**
+ * A crash-looping service is up for a moment between crashes, when the plan only says it waits for its
+ * health check: say why it keeps being restarted, whatever the moment.
+ */
+function crashLines(i: StatusInputs, services: ServiceStatus[]): string[] {
+  return services
+    .filter((s) => i.crashLooping(s.name))
+    .map((s) => {
+      const why = i.restartReason(s.name);
+      return `${s.name}: crash-looping, restarted ${s.restarts} times${why ? `, the last after ${why}` : ''}`;
+    });
 }
 
 function phaseOf(i: StatusInputs, services: ServiceStatus[]): AppPhase {

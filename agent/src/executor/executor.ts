@@ -46,7 +46,7 @@ export class Executor {
       beginUpdate: (s) => this.beginUpdate(s.app, s.from, s.to),
       createContainer: (s) => this.createContainer(s),
       startContainer: async (s) => {
-        if (s.countsAsRestart) d.restarts.record(`${s.app}/${s.service}`, d.now());
+        if (s.restartAfter) d.restarts.record(`${s.app}/${s.service}`, d.now(), s.restartAfter);
         d.stoppedByAgent.delete(s.containerId);
         d.health.reset(s.containerId);
         d.ingress.forget(s.containerId); // a container drained by a stop may serve again once healthy
@@ -54,7 +54,7 @@ export class Executor {
       },
       restartContainer: async (s) => {
         d.logger.warn({ app: s.app, service: s.service, reason: s.reason }, 'restarting unhealthy container');
-        d.restarts.record(`${s.app}/${s.service}`, d.now());
+        d.restarts.record(`${s.app}/${s.service}`, d.now(), 'failed health check');
         d.health.reset(s.containerId);
         await d.engine.stopContainer(s.containerId, d.stopTimeoutSeconds);
         await d.engine.startContainer(s.containerId);

@@ -18,13 +18,22 @@ export function backoffDelay(restartsInWindow: number, policy: BackoffPolicy): n
 
 export class RestartTracker {
   private readonly history = new Map<string, number[]>();
+  /** Why the service was last restarted: the owner must still see it while the restarted container is up. */
+  private readonly lastReason = new Map<string, string>();
 
   constructor(private readonly policy: BackoffPolicy = DEFAULT_BACKOFF) {}
 
-  record(key: string, now: number): void {
+  record(key: string, now: number, reason?: string): void {
     const list = this.recent(key, now);
     list.push(now);
     this.history.set(key, list);
+    if (reason) this.lastReason.set(key, reason);
+    else this.lastReason.delete(key);
+  }
+
+  /** The reason given with the latest restart still inside the window. */
+  reason(key: string, now: number): string | undefined {
+    return this.restarts(key, now) > 0 ? this.lastReason.get(key) : undefined;
   }
 
   restarts(key: string, now: number): number {
@@ -50,6 +59,7 @@ export class RestartTracker {
 
   forget(key: string): void {
     this.history.delete(key);
+    this.lastReason.delete(key);
   }
 
   private recent(key: string, now: number): number[] {

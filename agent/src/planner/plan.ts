@@ -118,7 +118,7 @@ function decideService(app: string, service: string, spec: ServiceSpec, c: Obser
   const backoff = ctx.backoffUntil[key] ?? 0;
   switch (c.state) {
     case 'created':
-      return { steps: [{ kind: 'startContainer', app, service, containerId: c.id, countsAsRestart: false }], ready: false, wait: 'starting' };
+      return { steps: [{ kind: 'startContainer', app, service, containerId: c.id }], ready: false, wait: 'starting' };
     case 'running':
       if (c.health === 'healthy') return { steps: [], ready: true };
       if (c.health === 'unhealthy') {
@@ -131,14 +131,14 @@ function decideService(app: string, service: string, spec: ServiceSpec, c: Obser
     case 'exited':
     case 'dead': {
       if (ctx.stoppedByAgent.has(c.id)) {
-        return { steps: [{ kind: 'startContainer', app, service, containerId: c.id, countsAsRestart: false }], ready: false, wait: 'starting' };
+        return { steps: [{ kind: 'startContainer', app, service, containerId: c.id }], ready: false, wait: 'starting' };
       }
       const code = c.exitCode ?? -1;
       if (code === 0 && (spec.restart === 'no' || spec.restart === 'on-failure')) return { steps: [], ready: true };
       if (record.update && code !== 0) return { steps: [], ready: false, rollback: `${service} exited with code ${code}` };
       if (spec.restart === 'no') return { steps: [], ready: false, wait: `exited with code ${code} (restart: no)` };
       if (ctx.now < backoff) return { steps: [], ready: false, wait: `crashed (exit ${code}), restarting in ${Math.ceil((backoff - ctx.now) / 1000)} s` };
-      return { steps: [{ kind: 'startContainer', app, service, containerId: c.id, countsAsRestart: true }], ready: false, wait: `restarting after exit ${code}` };
+      return { steps: [{ kind: 'startContainer', app, service, containerId: c.id, restartAfter: `exit ${code}` }], ready: false, wait: `restarting after exit ${code}` };
     }
     default:
       return { steps: [], ready: false, wait: `container is ${c.state}` };

@@ -50,7 +50,8 @@ export type Step =
   | { kind: 'fetchImage'; app: string; image: string }
   | { kind: 'beginUpdate'; app: string; from: string; to: string }
   | { kind: 'createContainer'; app: string; service: string; hash: string; body: ContainerCreateBody }
-  | { kind: 'startContainer'; app: string; service: string; containerId: string; countsAsRestart: boolean }
+  /** `restartAfter`: why the container stopped, when this start is a restart that counts towards the back-off. */
+  | { kind: 'startContainer'; app: string; service: string; containerId: string; restartAfter?: string }
   | { kind: 'restartContainer'; app: string; service: string; containerId: string; reason: string }
   | { kind: 'stopContainer'; app: string; service: string; containerId: string }
   | { kind: 'removeContainer'; app: string; service: string; containerId: string; drain: boolean }

@@ -55,6 +55,20 @@ t.test('RestartTracker: restarts older than the window expire (injected clock)',
   t.same(r.backoffUntil(100_500), { 'a/web': 101_500 }, 'and the doubling starts from the base again');
 });
 
+t.test('RestartTracker: the reason of the latest restart, while it is in the window', async (t) => {
+  const r = new RestartTracker(policy);
+  r.record('a/web', 0, 'exit 3');
+  t.equal(r.reason('a/web', 1), 'exit 3');
+  r.record('a/web', 10, 'failed health check');
+  t.equal(r.reason('a/web', 11), 'failed health check', 'the latest wins');
+  r.record('a/web', 20);
+  t.equal(r.reason('a/web', 21), undefined, 'a restart without a reason clears it');
+  r.record('b/web', 0, 'exit 1');
+  t.equal(r.reason('b/web', 60_000), undefined, 'gone with the window');
+  r.forget('b/web');
+  t.equal(r.reason('b/web', 1), undefined);
+});
+
 t.test('RestartTracker: forget clears a key', async (t) => {
   const r = new RestartTracker(policy);
   r.record('a/web', 0);

@@ -45,7 +45,7 @@ t.test('a created container is started (not counted as a restart)', async (t) =>
   const m = webApp({ id: 'blog' });
   const c = containerOf(m, 'web', { state: 'created', health: 'none', ip: undefined });
   const p = planFor(targetOf(record(m)), { containers: [c], networks: ['blog'], images: imagesOf(m) });
-  t.same(p.steps, [{ kind: 'startContainer', app: 'blog', service: 'web', containerId: c.id, countsAsRestart: false }]);
+  t.same(p.steps, [{ kind: 'startContainer', app: 'blog', service: 'web', containerId: c.id }]);
   t.same(p.waits, [{ app: 'blog', service: 'web', reason: 'starting' }]);
 });
 

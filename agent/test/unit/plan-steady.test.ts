@@ -48,7 +48,7 @@ t.test('exited with restart always/unless-stopped (any code): startContainer cou
       const m = appWith(restart);
       const c = containerOf(m, 'web', { state: 'exited', exitCode, health: 'none' });
       const p = planFor(targetOf(record(m)), onlyThis(c));
-      t.same(p.steps, [{ kind: 'startContainer', app: 'blog', service: 'web', containerId: c.id, countsAsRestart: true }], `${restart}, exit ${exitCode}`);
+      t.same(p.steps, [{ kind: 'startContainer', app: 'blog', service: 'web', containerId: c.id, restartAfter: `exit ${exitCode}` }], `${restart}, exit ${exitCode}`);
       t.same(p.waits, [{ app: 'blog', service: 'web', reason: `restarting after exit ${exitCode}` }]);
     }
   }
@@ -99,7 +99,7 @@ t.test('a container the agent stopped itself: started again, not counted as a re
     const m = appWith(restart);
     const c = containerOf(m, 'web', { state: 'exited', exitCode: 143, health: 'none' });
     const p = planFor(targetOf(record(m)), onlyThis(c), ctx({ stoppedByAgent: new Set([c.id]), backoffUntil: { 'blog/web': NOW + 60_000 } }));
-    t.same(p.steps, [{ kind: 'startContainer', app: 'blog', service: 'web', containerId: c.id, countsAsRestart: false }], restart);
+    t.same(p.steps, [{ kind: 'startContainer', app: 'blog', service: 'web', containerId: c.id }], restart);
   }
 });
 

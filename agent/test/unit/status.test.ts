@@ -15,6 +15,7 @@ function inputs(rec: AppRecord, over: Partial<StatusInputs> = {}): StatusInputs 
     waits: [],
     restarts: () => 0,
     crashLooping: () => false,
+    restartReason: () => undefined,
     deviceDomain: 'abc.hearth.example',
     scheme: 'https',
     ...over,
@@ -85,6 +86,22 @@ t.test('crash-looping (any service), ahead of failing and updating', async (t) =
   const rec = record(v2, { update: { from: '1.0.0', to: '2.0.0', startedAt: 1 } });
   const s = appStatus('blog', inputs(rec, { crashLooping: (svc) => svc === 'db', failure: { message: 'pull failed' } }));
   t.equal(s.phase, 'crash-looping');
+});
+
+t.test('crash-looping says why even while the restarted container waits for its health check', async (t) => {
+  const s = appStatus(
+    'blog',
+    inputs(record(v2), {
+      containers: [containerOf(v2, 'web'), containerOf(v2, 'db', { health: 'starting' })],
+      waits: [{ app: 'blog', service: 'db', reason: 'waiting for the health check' }],
+      restarts: (svc) => (svc === 'db' ? 5 : 0),
+      crashLooping: (svc) => svc === 'db',
+      restartReason: (svc) => (svc === 'db' ? 'exit 3' : undefined),
+    }),
+  );
+  t.same(s.waiting, ['db: crash-looping, restarted 5 times, the last after exit 3', 'db: waiting for the health check']);
+  const noReason = appStatus('blog', inputs(record(v2), { restarts: () => 4, crashLooping: () => true }));
+  t.same(noReason.waiting, ['db: crash-looping, restarted 4 times', 'web: crash-looping, restarted 4 times'], 'no reason, no dangling clause');
 });
 
 t.test('failing: a step keeps failing; its message is the error; ahead of updating', async (t) => {
