@@ -17,6 +17,15 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+/**
+ * RSS split in the process's own anonymous memory (heap, malloc) and file-backed pages (mostly node's own binary,
+ * clean and shared with every other node process, evictable): the part the agent's code decides is the first.
+ */
+function memorySplitMb(pid: number): { anon: number; file: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
+  return { anon: kb('Anonymous') / 1024, file: (kb('Rss') - kb('Anonymous')) / 1024 };
+}
 
 export default async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
@@ -67,11 +76,13 @@ export default async function main(): Promise<void> {
     for (let i = 5; i < 10; i++) await client.install({ compose: webApp({ id: `inst${i}` }) }, () => undefined);
     await sleep(10_000);
     const idleRss = rssMb(agent.pid!);
+    const idleSplit = memorySplitMb(agent.pid!);
     const notRunning = (await client.listApps()).filter((a) => a.phase !== 'running').map((a) => `${a.id}: ${a.phase}`);
     if (notRunning.length) console.log(`not running at the RSS sample: ${notRunning.join(', ')}`);
     const bareNode = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
     await sleep(1000);
     const bareRss = rssMb(bareNode.pid!);
+    const bareSplit = memorySplitMb(bareNode.pid!);
     bareNode.kill();
 
     // no-op passes: the agent reports each pass's observe+plan time; sample for a few seconds
@@ -103,6 +114,10 @@ export default async function main(): Promise<void> {
     const result = {
       idle_rss_mb: round(idleRss),
       bare_node_rss_mb: round(bareRss),
+      idle_anon_mb: round(idleSplit.anon),
+      idle_file_backed_mb: round(idleSplit.file),
+      bare_node_anon_mb: round(bareSplit.anon),
+      bare_node_file_backed_mb: round(bareSplit.file),
       apps_running: (await client.health()).apps.running,
       apps_installed: (await client.health()).apps.total,
       install_to_healthy_ms: round(median(installs)),
@@ -116,7 +131,7 @@ export default async function main(): Promise<void> {
       baseline_engine_list_ms: round(median(listMs)),
       goals: { idle_rss_mb: 60, install_to_healthy_ms: 2000, update_downtime_failed_requests: 0 },
     };
-    console.log(`idle RSS ${result.idle_rss_mb} MB (bare node ${result.bare_node_rss_mb} MB); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
+    console.log(`idle RSS ${result.idle_rss_mb} MB = ${result.idle_anon_mb} anonymous + ${result.idle_file_backed_mb} file-backed (bare node ${result.bare_node_rss_mb} = ${result.bare_node_anon_mb} + ${result.bare_node_file_backed_mb}); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
     console.log(`update under load: ${update.failed}/${update.total} failed (stop+start: ${recreate.failed}/${recreate.total}); no-op pass ${result.noop_reconcile_ms} ms (engine list ${result.baseline_engine_list_ms} ms)`);
     console.log(`RESULT ${JSON.stringify(result)}`);
   } finally {

@@ -8,7 +8,7 @@ const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1
 /** Go/compose durations: `1m30s`, `250ms`, `1.5s`, `2h`. A bare number has no unit and is refused as ambiguous. */
 export function parseDuration(text: string): Parsed<number> {
   const trimmed = text.trim();
-  const part = /(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
+  const part = /(\d+(?:\.\d+)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/y;
   if (trimmed === '') return { ok: false, reason: 'is empty; expected a duration like 10s, 1m30s or 250ms' };
   let total = 0;
   let index = 0;

@@ -7,7 +7,7 @@ import { formatPath } from '../../src/manifest/issues.js';
 import { parseDuration, parseSize } from '../../src/manifest/units.js';
 
 t.test('durations', async (t) => {
-  const good: [string, number][] = [['10s', 10_000], ['250ms', 250], ['1m30s', 90_000], ['1.5s', 1500], ['2h', 7_200_000], ['1000us', 1], ['0s', 0], ['1h1m1s1ms', 3_661_001]];
+  const good: [string, number][] = [['10s', 10_000], ['250ms', 250], ['1m30s', 90_000], ['1.5s', 1500], ['2h', 7_200_000], ['1000us', 1], ['1000µs', 1], ['0s', 0], ['1h1m1s1ms', 3_661_001]];
   for (const [text, ms] of good) t.same(parseDuration(text), { ok: true, value: ms }, text);
   for (const bad of ['', '10', 's', '5 seconds', '-1s', '1d', '1.s', '10s5']) {
     const parsed = parseDuration(bad);
