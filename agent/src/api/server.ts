@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppOperations } from '../apps/operations.js';
 import { errorHandler } from './errors.js';
+import { fastifyOptions } from './fastify-options.js';
 import { appRoutes } from './routes/apps.js';
 import { systemRoutes, type SystemRoutesOptions } from './routes/system.js';
 import { localRoutes, type LocalRoutesOptions } from './routes/local.js';
@@ -18,7 +19,7 @@ export interface ApiDeps {
 }
 
 export function buildApi(d: ApiDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: d.logger.child({ module: 'api' }, { level: 'warn' }), bodyLimit: 2 * 1024 * 1024 }) as unknown as FastifyInstance;
+  const app = Fastify(fastifyOptions(d.logger, 'api', 2 * 1024 * 1024)) as unknown as FastifyInstance;
   app.setErrorHandler(errorHandler);
   void app.register(
     async (v1) => {

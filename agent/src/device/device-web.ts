@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppOperations } from '../apps/operations.js';
 import { errorHandler } from '../api/errors.js';
+import { fastifyOptions } from '../api/fastify-options.js';
 import { appRoutes } from '../api/routes/apps.js';
 import { systemRoutes, type SystemRoutesOptions } from '../api/routes/system.js';
 import { fetchLimited } from '../api/server.js';
@@ -30,7 +31,7 @@ export interface DeviceWebDeps {
 }
 
 export function buildDeviceWeb(d: DeviceWebDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: d.logger.child({ module: 'device-web' }, { level: 'warn' }), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  const app = Fastify(fastifyOptions(d.logger, 'device-web', 1024 * 1024)) as unknown as FastifyInstance;
   app.setErrorHandler(errorHandler);
   // The pairing module's routes carry their full /v1/... paths; the agent's own are mounted under /v1.
   void app.register(pairingRoutes, { service: d.pairing, devicePublicKey: d.devicePublicKey });
