@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build a Hearth OS image.   ./build.sh image [--target x86-64|rpi|cloud] [--no-cache]
 #   HEARTH_DEV=1   developer image: serial root autologin, agent API on 0.0.0.0:8080, boot marker on the console.
-# Outputs in image/build/TARGET[-dev]/: the disk image, root.squashfs, packages.txt (exact versions), manifest.json.
+# Outputs in image/build/TARGET[-dev]/: the disk image, root.squashfs, packages.txt (exact versions), manifest.json;
+# x86-64 and cloud also root-slot.img (squashfs + dm-verity hash tree, what a root slot holds) and root.verity.
 # Stages print their duration. The Debian base (mmdebstrap) is cached in image/build/cache, keyed by the package
 # lists and hooks: an agent-only change rebuilds in well under a minute. See docs/IMAGE.md.
 set -euo pipefail
@@ -62,6 +63,7 @@ stage "root filesystem (squashfs)" make_squashfs
 
 case "$BOARD" in
   x86-64)
+    stage "dm-verity hash tree (slot A image)" make_verity_slot
     stage "ESP (systemd-boot, slot A entry)" make_esp
     stage "data partition" make_data
     stage "disk (GPT)" assemble_x86_64_disk
@@ -84,9 +86,11 @@ if [ "$TARGET" = cloud ]; then
 fi
 
 write_manifest() {
+  local verity=()
+  if [ "$BOARD" = x86-64 ]; then verity=(--verity root.verity --slot-image root-slot.img); fi
   (cd "$ROOT" && node --import tsx image/src/manifest/main.ts --dir "$OUT" --target "$TARGET" --version "$VERSION" \
     --commit "$COMMIT" --dirty "$DIRTY" --epoch "$SOURCE_DATE_EPOCH" --kernel "$KERNEL_VERSION" --dev "$DEV" \
-    --rootfs root.squashfs --packages packages.txt "${ARTIFACTS[@]/#/--artifact=}")
+    --rootfs root.squashfs --packages packages.txt "${ARTIFACTS[@]/#/--artifact=}" "${verity[@]}")
 }
 stage "manifest.json" write_manifest
 wait # background removal of the previous rootfs tree (kept: image/build/TARGET/rootfs is handy for diffoscope)

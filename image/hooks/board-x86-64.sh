@@ -90,7 +90,7 @@ ohci_pci
 uhci_hcd
 usb_storage
 uas
-# the boot partition (vfat), dm for a verity root later; a keyboard
+# the boot partition (vfat), dm-verity for the verified root (below); a keyboard
 vfat
 nls_cp437
 nls_ascii
@@ -99,3 +99,43 @@ dm_verity
 usbhid
 hid_generic
 EOF
+
+# Verified root (docs/IMAGE.md): an entry with hearth.verity=ROOTHASH:OFFSET has its root slot opened through
+# dm-verity before it is mounted; every block read is checked against the hash tree behind the squashfs, and a
+# mismatch is an I/O error. A root hash that does not match the slot fails the mount: panic=10 reboots and boot
+# counting falls back to the other slot. An entry without it (a slot written by hand) mounts the slot directly.
+cat > "$root/etc/initramfs-tools/hooks/hearth-verity" <<'EOF'
+#!/bin/sh
+# Hearth (image/hooks/board-x86-64.sh): veritysetup and its libraries in the initramfs.
+case "$1" in prereqs) exit 0 ;; esac
+. /usr/share/initramfs-tools/hook-functions
+copy_exec /usr/sbin/veritysetup /sbin
+EOF
+cat > "$root/etc/initramfs-tools/scripts/local-top/hearth-verity" <<'EOF'
+#!/bin/sh
+# Hearth (image/hooks/board-x86-64.sh): opens the root slot through dm-verity when the boot entry says
+# hearth.verity=ROOTHASH:OFFSET, and points ROOT at the verified device (/conf/param.conf is read after each script).
+case "$1" in prereqs) exit 0 ;; esac
+. /scripts/functions
+verity=
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in hearth.verity=*) verity=${arg#hearth.verity=} ;; esac
+done
+[ -n "$verity" ] || exit 0
+roothash=${verity%%:*}
+offset=${verity#*:}
+# local-top runs before the root device is waited for: wait here, as long as initramfs-tools would (ROOTDELAY, 180 s).
+tries=$((${ROOTDELAY:-180} * 5))
+while :; do
+  dev=$(resolve_device "$ROOT" 2>/dev/null) && [ -b "$dev" ] && break
+  tries=$((tries - 1))
+  [ "$tries" -gt 0 ] || panic "hearth-verity: root device $ROOT did not appear"
+  sleep 0.2
+done
+# No udev rules for device-mapper in this initramfs: libdevmapper creates /dev/mapper/hearth-root itself.
+DM_DISABLE_UDEV=1 veritysetup open "$dev" hearth-root "$dev" "$roothash" --hash-offset="$offset" \
+  || panic "hearth-verity: cannot open $ROOT ($dev) with its root hash"
+echo "hearth-verity: $ROOT ($dev) opened as /dev/mapper/hearth-root"
+echo "ROOT=/dev/mapper/hearth-root" >> /conf/param.conf
+EOF
+chmod 0755 "$root/etc/initramfs-tools/hooks/hearth-verity" "$root/etc/initramfs-tools/scripts/local-top/hearth-verity"

@@ -15,6 +15,27 @@ boot_options() {
   echo "rootfstype=squashfs ro console=tty0 console=ttyS0,115200 panic=10 systemd.gpt_auto=0 $extra"
 }
 
+# dm-verity (docs/IMAGE.md "Verified root"): the slot image is the squashfs padded to 4 KiB blocks, then its hash
+# tree. The root hash and the tree's offset go into slot A's boot entry (hearth.verity=ROOTHASH:OFFSET, read by the
+# initramfs) and into the release manifest. Salt and UUID derive from fixed names: one commit, one slot image.
+make_verity_slot() {
+  need veritysetup
+  local tmp=$OUT/root-slot.img.tmp
+  cp "$OUT/root.squashfs" "$tmp"
+  local data_bytes; data_bytes=$((($(stat -c %s "$tmp") + 4095) / 4096 * 4096))
+  truncate -s "$data_bytes" "$tmp"
+  local salt; salt=$(printf '%s' "hearth-$TARGET-$VERSION-verity" | sha256sum | cut -c1-64)
+  local out; out=$(veritysetup format --hash-offset="$data_bytes" --data-blocks=$((data_bytes / 4096)) \
+    --salt="$salt" --uuid="$(uuid_of "hearth-$TARGET-verity")" "$tmp" "$tmp") || die "veritysetup format failed"
+  local roothash; roothash=$(printf '%s\n' "$out" | awk '/^Root hash:/ { print $3 }')
+  [[ $roothash =~ ^[0-9a-f]{64}$ ]] || die "veritysetup printed no root hash"
+  veritysetup verify --hash-offset="$data_bytes" "$tmp" "$tmp" "$roothash" || die "the new hash tree does not verify"
+  [ "$(stat -c %s "$tmp")" -le $((SLOT_MB * 1024 * 1024)) ] || die "the verity slot image is larger than a root slot (${SLOT_MB} MiB)"
+  printf '%s:%s\n' "$roothash" "$data_bytes" > "$OUT/root.verity.tmp"
+  commit_file "$tmp" "$OUT/root-slot.img"
+  commit_file "$OUT/root.verity.tmp" "$OUT/root.verity"
+}
+
 make_esp() {
   local esp=$OUT/esp.img.tmp efi=$ROOTFS/usr/lib/systemd/boot/efi/systemd-bootx64.efi
   [ -f "$efi" ] || die "systemd-bootx64.efi missing from the rootfs (is systemd-boot-efi in packages/board-x86-64.list?)"
@@ -27,7 +48,8 @@ make_esp() {
   cp "$OUT/initrd.img" "$stage/hearth/a/initrd.img"
   # Layout owned by firmware-hooks (docs/BOOT.md), rendered by its own code: loader.conf "default hearth-a.conf",
   # entries hearth-a.conf and hearth-b.conf. Slot B is empty in a factory image (an update fills it before any trial).
-  (cd "$ROOT" && node --import tsx image/src/esp/main.ts --dir "$stage" --options "$(boot_options)" --version "$VERSION")
+  (cd "$ROOT" && node --import tsx image/src/esp/main.ts --dir "$stage" --options "$(boot_options)" --version "$VERSION" \
+    --verity-a "$(cat "$OUT/root.verity")")
   find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
   mkfs.vfat -C "$esp" $((ESP_MB * 1024)) -F 32 -n HEARTHBOOT -i 48454152 --invariant >/dev/null
   # mtools: -s recursive, -m keep mtimes, -Q stop on first error.
@@ -53,8 +75,6 @@ make_data() {
 # GPT by sfdisk on a plain file; partition images dd'ed at their offsets (sparse: empty slot B costs nothing).
 assemble_x86_64_disk() {
   local img=$OUT/$IMAGE_NAME.img tmp=$OUT/$IMAGE_NAME.img.tmp
-  local sq_bytes; sq_bytes=$(stat -c %s "$OUT/root.squashfs")
-  [ "$sq_bytes" -le $((SLOT_MB * 1024 * 1024)) ] || die "root.squashfs ($sq_bytes bytes) is larger than a root slot (${SLOT_MB} MiB)"
   local s=2048 mb=2048 # sectors per MiB
   local esp_start=$s root_a=$((s + ESP_MB * mb)) root_b=$((s + (ESP_MB + SLOT_MB) * mb))
   local data=$((s + (ESP_MB + 2 * SLOT_MB) * mb))
@@ -74,7 +94,7 @@ start=$root_b, size=$((SLOT_MB * mb)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709
 start=$data, size=$((DATA_MB * mb)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=$(uuid_of "hearth-$TARGET-data"), name="data"
 EOT
   dd if="$OUT/esp.img" of="$tmp" bs=1M seek=$((esp_start / mb)) conv=notrunc,sparse status=none
-  dd if="$OUT/root.squashfs" of="$tmp" bs=1M seek=$((root_a / mb)) conv=notrunc,sparse status=none
+  dd if="$OUT/root-slot.img" of="$tmp" bs=1M seek=$((root_a / mb)) conv=notrunc,sparse status=none
   dd if="$OUT/data.img" of="$tmp" bs=1M seek=$((data / mb)) conv=notrunc,sparse status=none
   commit_file "$tmp" "$img"
 }

@@ -1,13 +1,14 @@
 // A/B on the x86-64 image, end to end under QEMU with firmware-hooks' own CLI and the real systemd-boot:
-//  1. slot B armed for a trial but unbootable (its partition holds no root filesystem): systemd-boot counts the
-//     trial entry down (each try: kernel, initramfs fails to mount the root, panic=10 reboots) and falls back to A.
-//  2. slot B filled with the root filesystem and armed again: B boots, hearth-health finds the agent healthy and
-//     commits B through hearth-firmware; B is then the primary on the ESP.
+//  1. slot B armed for a trial but unbootable: its partition holds the slot image with one byte changed, and its boot
+//     entry the root hash of the real one. dm-verity refuses the block, the initramfs cannot mount the root, panic=10
+//     reboots, systemd-boot counts the trial entry down and falls back to A.
+//  2. slot B filled with the right slot image and armed again: B boots through dm-verity, hearth-health finds the
+//     agent healthy and commits B through hearth-firmware; B is then the primary on the ESP.
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { QemuVm, buildDevImage, repoRoot, run, waitForHttp200 } from './support/vm.js';
 
 const BOOT_MS = 300_000;
@@ -51,15 +52,38 @@ t.test('A/B: a broken trial slot falls back to A; a good one is committed', { ti
     return vm;
   };
 
-  // Slot B's kernel and initramfs on the ESP (what an update installs), but no root filesystem in root-b.
+  // What an update installs: slot B's kernel and initramfs on the ESP, its boot entry naming the root hash of the
+  // slot image, and the slot image in root-b. Here the image has one byte changed inside its first block (not in
+  // the squashfs superblock, so without dm-verity the mount would not notice).
   await run('mmd', ['-i', espAt, '::/hearth/b']);
   await run('mcopy', ['-i', espAt, join(out, 'vmlinuz'), join(out, 'initrd.img'), '::/hearth/b/']);
+  const verity = readFileSync(join(out, 'root.verity'), 'utf8').trim();
+  const entryB = '::/loader/entries/hearth-b.conf';
+  const entryText = (await run('mtype', ['-i', espAt, entryB])).stdout;
+  const withVerity = entryText.replace(/^options root=PARTLABEL=root-b /m, `options root=PARTLABEL=root-b hearth.verity=${verity} `);
+  t.not(withVerity, entryText, 'slot B entry names its root hash');
+  writeFileSync(join(work, 'hearth-b.conf'), withVerity);
+  await run('mcopy', ['-o', '-i', espAt, join(work, 'hearth-b.conf'), entryB]);
+  const rootB = byName('root-b');
+  const writeSlotB = async (slotImage: string) =>
+    run('dd', [`if=${slotImage}`, `of=${disk}`, 'bs=512', `seek=${rootB.start}`, 'conv=notrunc', 'status=none']);
+  const tampered = join(work, 'root-slot-tampered.img');
+  copyFileSync(join(out, 'root-slot.img'), tampered);
+  const fd = openSync(tampered, 'r+');
+  const at = 2000;
+  const one = Buffer.alloc(1);
+  readSync(fd, one, 0, 1, at);
+  writeSync(fd, Buffer.from([one[0]! ^ 0xff]), 0, 1, at);
+  closeSync(fd);
+  await writeSlotB(tampered);
   t.equal((await firmware('A', 'mark-trial', 'B')).trial?.triesLeft, 3, 'trial of B armed with 3 tries');
 
   const vm1 = await boot('fallback');
   await vm1.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=A/, 4 * BOOT_MS);
   const serial1 = vm1.serial();
   t.ok((serial1.match(/Rebooting automatically due to panic= boot argument/g) ?? []).length >= 1, 'B failed to mount its root and rebooted');
+  t.match(serial1, /hearth-verity: PARTLABEL=root-b \(\S+\) opened as \/dev\/mapper\/hearth-root/, 'B was opened through dm-verity');
+  t.match(serial1, /device-mapper: verity: [\d:]+: data block 0 is corrupted/, 'dm-verity refused the changed block');
   t.match(serial1, /hearth-health: ok slot=A/);
   await waitForHttp200(vm1, '/v1/health', BOOT_MS);
   t.equal(await vm1.powerdown(), 0, 'clean power-off');
@@ -68,16 +92,16 @@ t.test('A/B: a broken trial slot falls back to A; a good one is committed', { ti
   t.same({ booted: fellBack.booted, primary: fellBack.primary, lastBoot: fellBack.lastBoot },
     { booted: 'A', primary: 'A', lastBoot: 'trial-failed-fell-back' });
 
-  // The update, done right this time: root filesystem into root-b, then a fresh trial.
-  const rootB = byName('root-b');
-  await run('dd', [`if=${join(out, 'root.squashfs')}`, `of=${disk}`, 'bs=512', `seek=${rootB.start}`, 'conv=notrunc,sparse', 'status=none']);
+  // The update, done right this time: the slot image as built into root-b (its entry already names its root hash),
+  // then a fresh trial.
+  await writeSlotB(join(out, 'root-slot.img'));
   await firmware('A', 'mark-bad', 'B');
   t.equal((await firmware('A', 'mark-trial', 'B')).trial?.slot, 'B', 'trial of B re-armed');
 
   const vm2 = await boot('commit');
   await waitForHttp200(vm2, '/v1/health', BOOT_MS);
   await vm2.waitForSerial(/hearth-health: committed slot=B/, BOOT_MS);
-  await vm2.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=B/, BOOT_MS);
+  await vm2.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=B .* root=\/dev\/mapper\/hearth-root/, BOOT_MS);
   t.equal(await vm2.powerdown(), 0, 'clean power-off');
   const committed = await firmware('B', 'status');
   t.same({ booted: committed.booted, primary: committed.primary, trial: committed.trial }, { booted: 'B', primary: 'B', trial: null });

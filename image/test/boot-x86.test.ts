@@ -49,12 +49,16 @@ t.test('x86-64 image boots to a working agent under QEMU', { timeout: 1_800_000 
 
   // hearth-health (ordered before boot-complete.target) saw the agent healthy and committed slot A.
   await vm.waitForSerial(/hearth-health: ok slot=A/, BOOT_TIMEOUT_MS);
-  const done = await vm.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=A .*watchdog=(\S+) watchdog_timeout_s=(\d+) hostname=(\S+)/, BOOT_TIMEOUT_MS);
+  const done = await vm.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=A .*watchdog=(\S+) watchdog_timeout_s=(\d+) hostname=(\S+) root=(\S+)/, BOOT_TIMEOUT_MS);
   // PID 1 pets the machine's hardware watchdog with the image's drop-in (system.conf.d/50-hearth-watchdog.conf).
   t.same({ state: done[1], timeoutS: done[2] }, { state: 'active', timeoutS: '15' }, 'systemd runs the hardware watchdog at 15 s');
   // hearth-hostname.service named the running system after the device ID the agent published.
   t.match(done[3], /^hearth-[a-z2-7]{8}$/, `hostname from the device ID (${done[3]})`);
   t.match(vm.serial(), new RegExp(`"hostname":"${done[3]}","previous":"hearth"`), 'set by hearth-firmware hostname');
+
+  // The root slot was opened through dm-verity by the initramfs, against the root hash in slot A's boot entry.
+  t.equal(done[4], '/dev/mapper/hearth-root', 'the root file system is mounted from the verified device');
+  t.match(vm.serial(), /hearth-verity: PARTLABEL=root-a \(\S+\) opened as \/dev\/mapper\/hearth-root/, 'opened by the initramfs');
 
   // hearth-grow-data.service: the data partition (512 MiB in the image) now ends at the end of the disk.
   const grown = await vm.waitForSerial(/hearth-grow-data: \/data is (\d+) MiB/, BOOT_TIMEOUT_MS);

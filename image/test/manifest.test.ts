@@ -23,6 +23,11 @@ t.test('describeFile hashes the file; checkManifest accepts a complete manifest 
   t.throws(() => checkManifest({ ...m, target: 'pi5' }), /invalid manifest: \/target/);
   t.throws(() => checkManifest({ ...m, rootfs: { ...m.rootfs, sha256: 'xyz' } }), /invalid manifest: \/rootfs/);
   await t.rejects(describeFile(dir, 'absent.img'), /ENOENT/);
+
+  const verity = { slotImage: { ...rootfs, file: 'root-slot.img' }, rootHash: 'a'.repeat(64), hashOffset: 20 << 20, hashAlgorithm: 'sha256', dataBlockSize: 4096 };
+  t.same(checkManifest({ ...m, verity }), { ...m, verity }, 'x86-64: slot image and root hash');
+  t.throws(() => checkManifest({ ...m, verity: { ...verity, hashOffset: 4097 } }), /invalid manifest: \/verity\/hashOffset/, 'offset off a block boundary');
+  t.throws(() => checkManifest({ ...m, verity: { ...verity, rootHash: 'A'.repeat(64) } }), /invalid manifest: \/verity\/rootHash/);
 });
 
 t.test('writeJsonAtomic replaces the file and leaves no temp file behind', async (t) => {

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, run } from './support/vm.js';
+import type { Manifest } from '../src/manifest/manifest.js';
 
 function build(out: string, cache: string, epoch: string): Promise<void> {
   return new Promise((ok, fail) => {
@@ -41,7 +42,7 @@ t.test('two cold builds of one commit give the same root filesystem image', { ti
   const outs = [join(repoRoot, 'image/build/test-repro-1'), join(repoRoot, 'image/build/test-repro-2')];
   for (const [i, out] of outs.entries()) await build(out, join(caches, `cache${i}`), epoch);
 
-  const manifests = outs.map((o) => JSON.parse(readFileSync(join(o, 'manifest.json'), 'utf8')) as { rootfs: { sha256: string } });
+  const manifests = outs.map((o) => JSON.parse(readFileSync(join(o, 'manifest.json'), 'utf8')) as Manifest);
   const [a, b] = manifests.map((m) => m.rootfs.sha256);
   t.same(readFileSync(join(outs[0]!, 'packages.txt'), 'utf8'), readFileSync(join(outs[1]!, 'packages.txt'), 'utf8'),
     'same package versions');
@@ -52,4 +53,8 @@ t.test('two cold builds of one commit give the same root filesystem image', { ti
   } else {
     t.pass(`root.squashfs sha256 ${a} both times`);
   }
+  // The slot image (squashfs + dm-verity hash tree, fixed salt and UUID) and so its root hash are the same too.
+  const [va, vb] = manifests.map((m) => m.verity);
+  t.ok(va, 'the x86-64 manifest records the slot image and its root hash');
+  t.same(vb, va, 'same slot image and root hash both times');
 });

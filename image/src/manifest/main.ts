@@ -1,6 +1,7 @@
 // `node --import tsx image/src/manifest/main.ts --dir OUT --target T ... --artifact=FILE...`: writes OUT/manifest.json.
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { checkManifest, describeFile, writeJsonAtomic } from './manifest.js';
 
 const { values } = parseArgs({
@@ -8,6 +9,7 @@ const { values } = parseArgs({
     dir: { type: 'string' }, target: { type: 'string' }, version: { type: 'string' }, commit: { type: 'string' },
     dirty: { type: 'string' }, epoch: { type: 'string' }, kernel: { type: 'string' }, dev: { type: 'string' },
     rootfs: { type: 'string' }, packages: { type: 'string' }, artifact: { type: 'string', multiple: true },
+    verity: { type: 'string' }, 'slot-image': { type: 'string' },
   },
   strict: true,
 });
@@ -16,6 +18,15 @@ function required(name: keyof typeof values): string {
   const v = values[name];
   if (typeof v !== 'string' || v === '') throw new Error(`manifest: --${name} is required`);
   return v;
+}
+
+/** `--verity FILE` holds `ROOTHASH:OFFSET` as written by image/lib/disk-x86-64.sh; `--slot-image` is what it covers. */
+async function verityOf(dir: string, file: string, slotImage: string | undefined) {
+  if (!slotImage) throw new Error('manifest: --verity needs --slot-image');
+  const text = (await readFile(join(dir, file), 'utf8')).trim();
+  const m = /^([0-9a-f]{64}):(\d+)$/.exec(text);
+  if (!m) throw new Error(`manifest: ${file} must hold ROOTHASH:OFFSET, found ${JSON.stringify(text.slice(0, 100))}`);
+  return { slotImage: await describeFile(dir, slotImage), rootHash: m[1]!, hashOffset: Number(m[2]), hashAlgorithm: 'sha256' as const, dataBlockSize: 4096 as const };
 }
 
 try {
@@ -34,6 +45,7 @@ try {
     rootfs: { ...rootfs, format: 'squashfs' },
     packages: await describeFile(dir, required('packages')),
     artifacts: await Promise.all((values.artifact ?? []).map((f) => describeFile(dir, f))),
+    verity: values.verity ? await verityOf(dir, values.verity, values['slot-image']) : undefined,
   });
   await writeJsonAtomic(join(dir, 'manifest.json'), manifest);
   console.error(`manifest: rootfs sha256 ${manifest.rootfs.sha256}`);

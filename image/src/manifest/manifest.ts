@@ -24,6 +24,19 @@ export const Manifest = Type.Object({
   rootfs: Type.Intersect([FileEntry, Type.Object({ format: Type.Literal('squashfs') })]),
   packages: FileEntry,
   artifacts: Type.Array(FileEntry),
+  /**
+   * x86-64: what a root slot holds (the squashfs padded to 4 KiB, then its dm-verity hash tree) and what the slot's
+   * boot entry must say (`hearth.verity=rootHash:hashOffset`). An update writes `slotImage` and that option.
+   */
+  verity: Type.Optional(
+    Type.Object({
+      slotImage: FileEntry,
+      rootHash: Sha256,
+      hashOffset: Type.Integer({ minimum: 4096, multipleOf: 4096 }),
+      hashAlgorithm: Type.Literal('sha256'),
+      dataBlockSize: Type.Literal(4096),
+    }),
+  ),
 });
 export type Manifest = Static<typeof Manifest>;
 

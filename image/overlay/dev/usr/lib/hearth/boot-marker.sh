@@ -7,7 +7,9 @@ rss=$( [ "${pid:-0}" != 0 ] && awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 
 wd=/sys/class/watchdog/watchdog0
 wdstate=$(cat "$wd/state" 2>/dev/null || echo none)
 wdtimeout=$(cat "$wd/timeout" 2>/dev/null || echo 0)
-echo "HEARTH-BOOT-COMPLETE $slot agent_rss_kb=${rss:-0} uptime_s=$(cut -d' ' -f1 /proc/uptime) watchdog=$wdstate watchdog_timeout_s=$wdtimeout hostname=$(cat /proc/sys/kernel/hostname)" > /dev/console
+# The root's block device: /dev/mapper/hearth-root when the initramfs opened the slot through dm-verity.
+rootdev=$(findmnt -n -o SOURCE / 2>/dev/null || echo unknown)
+echo "HEARTH-BOOT-COMPLETE $slot agent_rss_kb=${rss:-0} uptime_s=$(cut -d' ' -f1 /proc/uptime) watchdog=$wdstate watchdog_timeout_s=$wdtimeout hostname=$(cat /proc/sys/kernel/hostname) root=$rootdev" > /dev/console
 # Where boot time went (docs/IMAGE.md, figures): the agent's critical chain and the slowest units. systemd-analyze
 # answers only once the boot has finished, which includes this unit: a transient timer asks a few seconds later.
 systemd-run --quiet --no-block --on-active=5s --unit=hearth-boot-analyze /bin/sh -c \
