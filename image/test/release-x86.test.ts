@@ -31,6 +31,9 @@ t.test('release x86-64 image: zstd-19 root, small initramfs, pruned modules, boo
     t.match(listing, new RegExp(`/${m}\\.ko`), `initramfs has ${m}`);
   }
   t.notMatch(listing, /kernel\/drivers\/net\//, 'initramfs has no network drivers (MODULES=list)');
+  // The verified root: veritysetup and the script that opens the slot with the entry's root hash.
+  t.match(listing, /^(usr\/)?sbin\/veritysetup$/m, 'initramfs has veritysetup');
+  t.match(listing, /^scripts\/local-top\/hearth-verity$/m, 'initramfs has the hearth-verity script');
 
   // Every module modules.dep names exists (depmod ran after the pruning), and the dropped trees are gone.
   const modules = join(out, 'rootfs/usr/lib/modules');
