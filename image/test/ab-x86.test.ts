@@ -5,10 +5,9 @@
 //  2. slot B filled with the right slot image and armed again: B boots through dm-verity, hearth-health finds the
 //     agent healthy and commits B through hearth-firmware; B is then the primary on the ESP.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { closeSync, copyFileSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { QemuVm, buildDevImage, repoRoot, run, waitForHttp200 } from './support/vm.js';
 
 const BOOT_MS = 300_000;

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freshEspFiles, type EntrySpec } from '../../../firmware-hooks/src/systemd-boot/layout.js';
+import { parseVerityParam } from '../manifest/manifest.js';
 
 const { values } = parseArgs({
   options: { dir: { type: 'string' }, options: { type: 'string' }, version: { type: 'string' }, 'verity-a': { type: 'string' } },
@@ -20,9 +21,12 @@ if (/\b(root|hearth\.slot|hearth\.verity)=/.test(values.options)) {
   console.error('esp: --options must not contain root=, hearth.slot= or hearth.verity= (set per slot here)');
   process.exit(1);
 }
-const verityA = values['verity-a'];
-if (verityA !== undefined && !/^[0-9a-f]{64}:[1-9][0-9]*$/.test(verityA)) {
-  console.error(`esp: --verity-a must be ROOTHASH:OFFSET (64 hex digits, a byte offset), got ${JSON.stringify(verityA.slice(0, 100))}`);
+let verityA: string | undefined;
+try {
+  const v = values['verity-a'] === undefined ? undefined : parseVerityParam(values['verity-a'], 'esp: --verity-a');
+  verityA = v && `${v.rootHash}:${v.hashOffset}`;
+} catch (err) {
+  console.error((err as Error).message);
   process.exit(1);
 }
 

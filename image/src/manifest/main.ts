@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { checkManifest, describeFile, writeJsonAtomic } from './manifest.js';
+import { checkManifest, describeFile, parseVerityParam, writeJsonAtomic } from './manifest.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,10 +23,8 @@ function required(name: keyof typeof values): string {
 /** `--verity FILE` holds `ROOTHASH:OFFSET` as written by image/lib/disk-x86-64.sh; `--slot-image` is what it covers. */
 async function verityOf(dir: string, file: string, slotImage: string | undefined) {
   if (!slotImage) throw new Error('manifest: --verity needs --slot-image');
-  const text = (await readFile(join(dir, file), 'utf8')).trim();
-  const m = /^([0-9a-f]{64}):(\d+)$/.exec(text);
-  if (!m) throw new Error(`manifest: ${file} must hold ROOTHASH:OFFSET, found ${JSON.stringify(text.slice(0, 100))}`);
-  return { slotImage: await describeFile(dir, slotImage), rootHash: m[1]!, hashOffset: Number(m[2]), hashAlgorithm: 'sha256' as const, dataBlockSize: 4096 as const };
+  const param = parseVerityParam(await readFile(join(dir, file), 'utf8'), `manifest: ${file}`);
+  return { slotImage: await describeFile(dir, slotImage), ...param, hashAlgorithm: 'sha256' as const, dataBlockSize: 4096 as const };
 }
 
 try {

@@ -40,6 +40,16 @@ export const Manifest = Type.Object({
 });
 export type Manifest = Static<typeof Manifest>;
 
+/**
+ * `ROOTHASH:OFFSET`, the value of `hearth.verity=` in a slot's boot entry and the content of `root.verity` (written by
+ * image/lib/disk-x86-64.sh). Throws naming `what` when the text is not that.
+ */
+export function parseVerityParam(text: string, what: string): { rootHash: string; hashOffset: number } {
+  const m = /^([0-9a-f]{64}):([1-9][0-9]*)$/.exec(text.trim());
+  if (!m) throw new Error(`${what} must be ROOTHASH:OFFSET (64 hex digits, a byte offset), got ${JSON.stringify(text.trim().slice(0, 100))}`);
+  return { rootHash: m[1]!, hashOffset: Number(m[2]) };
+}
+
 export async function describeFile(dir: string, file: string): Promise<FileEntry> {
   const path = join(dir, file);
   const { size } = await stat(path);
