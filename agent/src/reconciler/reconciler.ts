@@ -89,12 +89,24 @@ export class Reconciler {
     return this.failures.get(app);
   }
 
-  /** Runs one pass now (or joins the one in flight). */
+  /**
+   * Runs a pass that starts after this call, so it sees what the caller just changed: a pass in flight may have
+   * read the target before (a status built from it mixed a stale plan with the new record), so it is waited out.
+   */
   async pass(): Promise<PassResult> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
+    const inFlight = this.running;
+    if (inFlight) await inFlight.catch(() => undefined);
+    return this.running ?? this.startPass();
+  }
+
+  /** The loop's pass: joins one in flight and asks for another right after it. */
+  private passOrJoin(): Promise<PassResult> {
+    if (!this.running) return this.startPass();
+    this.again = true;
+    return this.running;
+  }
+
+  private startPass(): Promise<PassResult> {
     this.running = this.runPass().finally(() => {
       this.running = undefined;
     });
@@ -108,7 +120,7 @@ export class Reconciler {
 
   private async loop(): Promise<void> {
     try {
-      const r = await this.pass();
+      const r = await this.passOrJoin();
       const busy = r.plan.steps.length > 0 || r.plan.waits.length > 0;
       if (this.again || r.plan.steps.length > 0) {
         this.again = false;
