@@ -30,18 +30,19 @@ if (opts.check) {
 }
 
 const relay = new RelayServer(config, { log });
+// Operators (and bench/relay.ts) ask for a memory report with SIGUSR2; under --expose-gc it is taken after a full GC,
+// so it counts live memory rather than garbage not yet collected. Registered before the relay announces itself, so
+// a report asked for right after 'relay listening' is not lost.
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  log.info({ memory: process.memoryUsage(), tunnels: relay.tunnels }, 'memory report');
+});
 try {
   await relay.start();
 } catch (err) {
   log.fatal({ err: (err as Error).message }, 'relay failed to start');
   process.exit(1);
 }
-// Operators (and bench/relay.ts) ask for a memory report with SIGUSR2; under --expose-gc it is taken after a full GC,
-// so it counts live memory rather than garbage not yet collected.
-process.on('SIGUSR2', () => {
-  (globalThis as { gc?: () => void }).gc?.();
-  log.info({ memory: process.memoryUsage(), tunnels: relay.tunnels }, 'memory report');
-});
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
