@@ -2,7 +2,7 @@
 // Measures idle RSS with 10 apps, install-to-healthy, failed requests during an update under load, and the cost of a
 // no-op reconcile pass; each beside a baseline from the same run. Last line: RESULT {json}.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,7 @@ export default async function main(): Promise<void> {
     await sleep(10_000);
     const idleRss = rssMb(agent.pid!);
     const idleSplit = memorySplitMb(agent.pid!);
+    const execHelpers = execConmonsOf(scope);
     const notRunning = (await client.listApps()).filter((a) => a.phase !== 'running').map((a) => `${a.id}: ${a.phase}`);
     if (notRunning.length) console.log(`not running at the RSS sample: ${notRunning.join(', ')}`);
     const bareNode = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
@@ -118,6 +119,8 @@ export default async function main(): Promise<void> {
       idle_file_backed_mb: round(idleSplit.file),
       bare_node_anon_mb: round(bareSplit.anon),
       bare_node_file_backed_mb: round(bareSplit.file),
+      exec_conmons: execHelpers.count,
+      exec_conmons_pss_mb: round(execHelpers.pssMb),
       apps_running: (await client.health()).apps.running,
       apps_installed: (await client.health()).apps.total,
       install_to_healthy_ms: round(median(installs)),
@@ -131,7 +134,7 @@ export default async function main(): Promise<void> {
       baseline_engine_list_ms: round(median(listMs)),
       goals: { idle_rss_mb: 60, install_to_healthy_ms: 2000, update_downtime_failed_requests: 0 },
     };
-    console.log(`idle RSS ${result.idle_rss_mb} MB = ${result.idle_anon_mb} anonymous + ${result.idle_file_backed_mb} file-backed (bare node ${result.bare_node_rss_mb} = ${result.bare_node_anon_mb} + ${result.bare_node_file_backed_mb}); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
+    console.log(`idle RSS ${result.idle_rss_mb} MB = ${result.idle_anon_mb} anonymous + ${result.idle_file_backed_mb} file-backed (bare node ${result.bare_node_rss_mb} = ${result.bare_node_anon_mb} + ${result.bare_node_file_backed_mb}); podman keeps ${result.exec_conmons} conmons of finished health-check execs (${result.exec_conmons_pss_mb} MB PSS); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
     console.log(`update under load: ${update.failed}/${update.total} failed (stop+start: ${recreate.failed}/${recreate.total}); no-op pass ${result.noop_reconcile_ms} ms (engine list ${result.baseline_engine_list_ms} ms)`);
     console.log(`RESULT ${JSON.stringify(result)}`);
   } finally {
@@ -140,6 +143,27 @@ export default async function main(): Promise<void> {
     removeScope(scope);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * conmon processes podman keeps for finished health-check execs of this scope's containers (they wait out
+ * containers.conf's exit_command_delay) and their memory: what the health checks cost outside the agent.
+ */
+function execConmonsOf(scope: string): { count: number; pssMb: number } {
+  const ids = execFileSync('podman', ['ps', '-q', '--no-trunc', '--filter', `label=io.hearth.scope=${scope}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  let count = 0;
+  let pssKb = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!args[0]?.endsWith('/conmon') || !args.includes('--exec-attach') || !ids.includes(args[args.indexOf('-c') + 1] ?? '')) continue;
+      count++;
+      pssKb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return { count, pssMb: pssKb / 1024 };
 }
 
 function round(n: number): number {

@@ -5,6 +5,7 @@
 # Tests find them through HEARTH_TEST_DIR (default /run/hearth-test): podman.sock, registry at 127.0.0.1:5000.
 set -euo pipefail
 DIR=${HEARTH_TEST_DIR:-/run/hearth-test}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REGISTRY_ADDR=${HEARTH_TEST_REGISTRY:-127.0.0.1:5000}
 mkdir -p "$DIR"
 
@@ -31,6 +32,13 @@ up() {
   if [ ! -f "$conf" ]; then
     mkdir -p "$(dirname "$conf")"
     printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY_ADDR" >"$conf"
+  fi
+  # podman configured as on a device (image/overlay/common/etc/containers/containers.conf), as a drop-in over the
+  # host's own settings; a running service keeps its old settings until `down` + `up`.
+  local engine_conf=/etc/containers/containers.conf.d/50-hearth-device.conf
+  if ! cmp -s "$ROOT/image/overlay/common/etc/containers/containers.conf" "$engine_conf"; then
+    mkdir -p "$(dirname "$engine_conf")"
+    cp "$ROOT/image/overlay/common/etc/containers/containers.conf" "$engine_conf"
   fi
   if ! alive podman; then
     rm -f "$DIR/podman.sock"

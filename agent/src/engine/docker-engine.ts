@@ -225,8 +225,15 @@ export class DockerEngine implements Engine {
       stream.destroy();
       return { exitCode: -1, output: `timed out after ${timeoutMs} ms` };
     }
-    const info = await exec.inspect();
-    return { exitCode: info.ExitCode ?? -1, output: output.slice(0, 4096) };
+    try {
+      const info = await exec.inspect();
+      return { exitCode: info.ExitCode ?? -1, output: output.slice(0, 4096) };
+    } catch (err) {
+      // podman reaps a finished exec session after its exit_command_delay (10 s on a device): only an agent stalled
+      // that long gets here, and the probe then counts as failed rather than guessed.
+      if (statusOf(err) !== 404) throw err;
+      return { exitCode: -1, output: 'the engine reaped the exec session before its exit code was read' };
+    }
   }
 
   async logs(id: string, opts: { tail: number }): Promise<string> {
