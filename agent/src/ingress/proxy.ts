@@ -59,21 +59,30 @@ export class Ingress {
       this.leave(up.containerId);
     };
     res.once('close', leave);
-    const upstreamReq = http.request(
-      { host: up.ip, port: up.port, method: req.method, path: req.url, headers: forwardedHeaders(req), agent: this.upstreamAgent },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, upstreamRes.rawHeaders);
-        upstreamRes.pipe(res);
-        upstreamRes.once('error', () => res.destroy());
-      },
-    );
-    upstreamReq.once('error', (err) => {
-      this.opts.logger.warn({ app: up.app, err: err.message }, 'upstream request failed');
-      if (!res.headersSent) plainError(res, 502, `${up.app} is not answering right now.`);
-      else res.destroy();
-      leave();
-    });
-    req.pipe(upstreamReq);
+    const replayable = isReplayable(req);
+    const forward = (fresh: boolean): void => {
+      const upstreamReq = http.request(
+        // A retry goes on a new connection (agent: false), never on another pooled one that may be just as stale.
+        { host: up.ip, port: up.port, method: req.method, path: req.url, headers: forwardedHeaders(req), agent: fresh ? false : this.upstreamAgent },
+        (upstreamRes) => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, upstreamRes.rawHeaders);
+          upstreamRes.pipe(res);
+          upstreamRes.once('error', () => res.destroy());
+        },
+      );
+      upstreamReq.once('error', (err: NodeJS.ErrnoException) => {
+        // The app closed a kept-alive connection just as it was reused: a race Node documents (the app never read
+        // the request). A request without a body can safely be sent again, once.
+        if (!fresh && replayable && upstreamReq.reusedSocket && err.code === 'ECONNRESET' && !res.headersSent) return forward(true);
+        this.opts.logger.warn({ app: up.app, err: err.message }, 'upstream request failed');
+        if (!res.headersSent) plainError(res, 502, `${up.app} is not answering right now.`);
+        else res.destroy();
+        leave();
+      });
+      if (replayable) upstreamReq.end();
+      else req.pipe(upstreamReq);
+    };
+    forward(false);
   };
 
   /** WebSocket and other upgrades: a raw byte pipe to the container after replaying the request head. */
@@ -166,14 +175,27 @@ export function hostOf(req: IncomingMessage): string {
   return raw.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase();
 }
 
+// Hop-by-hop (RFC 9110 section 7.6.1): they describe the client's connection to the ingress, not the ingress's pooled
+// one to the app. Forwarded, a client's `Connection: close` made the app close every pooled connection.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
+
 function forwardedHeaders(req: IncomingMessage): http.OutgoingHttpHeaders {
   const h: http.OutgoingHttpHeaders = { ...req.headers };
+  const named = (req.headers.connection ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  for (const name of [...HOP_BY_HOP, ...named]) delete h[name];
   const prior = req.headers['x-forwarded-for'];
   const addr = req.socket.remoteAddress ?? '';
   h['x-forwarded-for'] = prior ? `${prior}, ${addr}` : addr;
   h['x-forwarded-host'] = req.headers.host;
   h['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   return h;
+}
+
+/** GET, HEAD and OPTIONS without a body: safe to send twice, and nothing to buffer for it. */
+function isReplayable(req: IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
 function plainError(res: ServerResponse, status: number, message: string): void {
