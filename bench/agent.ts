@@ -78,6 +78,13 @@ export default async function main(): Promise<void> {
     const idleRss = rssMb(agent.pid!);
     const idleSplit = memorySplitMb(agent.pid!);
     const execHelpers = execConmonsOf(scope);
+    // The heap grows between major GCs while the apps are health-checked (old space fills with what survived the
+    // small young generation), so one sample can land low or high: watch a minute more and keep the range.
+    const idleSamples = [idleRss];
+    for (let i = 0; i < 12; i++) {
+      await sleep(5000);
+      idleSamples.push(rssMb(agent.pid!));
+    }
     const notRunning = (await client.listApps()).filter((a) => a.phase !== 'running').map((a) => `${a.id}: ${a.phase}`);
     if (notRunning.length) console.log(`not running at the RSS sample: ${notRunning.join(', ')}`);
     const bareNode = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
@@ -115,6 +122,8 @@ export default async function main(): Promise<void> {
     const result = {
       idle_rss_mb: round(idleRss),
       bare_node_rss_mb: round(bareRss),
+      idle_rss_min_mb: round(Math.min(...idleSamples)),
+      idle_rss_max_mb: round(Math.max(...idleSamples)),
       idle_anon_mb: round(idleSplit.anon),
       idle_file_backed_mb: round(idleSplit.file),
       bare_node_anon_mb: round(bareSplit.anon),
@@ -134,8 +143,8 @@ export default async function main(): Promise<void> {
       baseline_engine_list_ms: round(median(listMs)),
       goals: { idle_rss_mb: 60, install_to_healthy_ms: 2000, update_downtime_failed_requests: 0 },
     };
-    console.log(`idle RSS ${result.idle_rss_mb} MB = ${result.idle_anon_mb} anonymous + ${result.idle_file_backed_mb} file-backed (bare node ${result.bare_node_rss_mb} = ${result.bare_node_anon_mb} + ${result.bare_node_file_backed_mb}); podman keeps ${result.exec_conmons} conmons of finished health-check execs (${result.exec_conmons_pss_mb} MB PSS); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
-    console.log(`update under load: ${update.failed}/${update.total} failed (stop+start: ${recreate.failed}/${recreate.total}); no-op pass ${result.noop_reconcile_ms} ms (engine list ${result.baseline_engine_list_ms} ms)`);
+    console.log(`idle RSS ${result.idle_rss_mb} MB (${result.idle_rss_min_mb}–${result.idle_rss_max_mb} over the next minute) = ${result.idle_anon_mb} anonymous + ${result.idle_file_backed_mb} file-backed (bare node ${result.bare_node_rss_mb} = ${result.bare_node_anon_mb} + ${result.bare_node_file_backed_mb}); podman keeps ${result.exec_conmons} conmons of finished health-check execs (${result.exec_conmons_pss_mb} MB PSS); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
+    console.log(`update under load: ${update.failed}/${update.total} failed ${JSON.stringify(update.reasons)} (stop+start: ${recreate.failed}/${recreate.total} ${JSON.stringify(recreate.reasons)}); no-op pass ${result.noop_reconcile_ms} ms (engine list ${result.baseline_engine_list_ms} ms)`);
     console.log(`RESULT ${JSON.stringify(result)}`);
   } finally {
     agent.kill('SIGTERM');
@@ -199,10 +208,15 @@ function podmanRunToAnswerMs(name: string): number {
 }
 
 /** Four keep-alive clients hammer the app while `action` runs; counts requests that did not get a 200. */
-async function load(port: number, host: string, action: () => Promise<void>): Promise<{ total: number; failed: number }> {
+async function load(port: number, host: string, action: () => Promise<void>): Promise<{ total: number; failed: number; reasons: Record<string, number> }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   let total = 0;
   let failed = 0;
+  const reasons: Record<string, number> = {};
+  const fail = (reason: string) => {
+    failed++;
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  };
   let running = true;
   const one = () =>
     new Promise<void>((resolve) => {
@@ -210,13 +224,13 @@ async function load(port: number, host: string, action: () => Promise<void>): Pr
         res.resume();
         res.on('end', () => {
           total++;
-          if (res.statusCode !== 200) failed++;
+          if (res.statusCode !== 200) fail(`HTTP ${res.statusCode}`);
           resolve();
         });
       });
-      req.on('error', () => {
+      req.on('error', (err: NodeJS.ErrnoException) => {
         total++;
-        failed++;
+        fail(err.code ?? err.message);
         resolve();
       });
       req.setTimeout(5000, () => req.destroy());
@@ -231,5 +245,5 @@ async function load(port: number, host: string, action: () => Promise<void>): Pr
   running = false;
   await Promise.all(workers);
   agent.destroy();
-  return { total, failed };
+  return { total, failed, reasons };
 }
