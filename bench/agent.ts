@@ -2,7 +2,7 @@
 // Measures idle RSS with 10 apps, install-to-healthy, failed requests during an update under load, and the cost of a
 // no-op reconcile pass; each beside a baseline from the same run. Last line: RESULT {json}.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { bundleAgent } from '../scripts/bundle.mjs';
 import { HearthClient } from '../agent/src/client/index.js';
 import { nodeTransport } from '../agent/src/client/node-transport.js';
 import { webApp } from '../test-support/compose.js';
-import { newScope, removeScope, requireEngine } from '../test-support/engine.js';
+import { execConmonPids, newScope, removeScope, requireEngine } from '../test-support/engine.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -154,25 +154,19 @@ export default async function main(): Promise<void> {
   }
 }
 
-/**
- * conmon processes podman keeps for finished health-check execs of this scope's containers (they wait out
- * containers.conf's exit_command_delay) and their memory: what the health checks cost outside the agent.
- */
+/** What the health checks cost outside the agent: podman's conmons for finished execs, and their memory. */
 function execConmonsOf(scope: string): { count: number; pssMb: number } {
   const ids = execFileSync('podman', ['ps', '-q', '--no-trunc', '--filter', `label=io.hearth.scope=${scope}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  let count = 0;
+  const pids = execConmonPids(ids);
   let pssKb = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  for (const pid of pids) {
     try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (!args[0]?.endsWith('/conmon') || !args.includes('--exec-attach') || !ids.includes(args[args.indexOf('-c') + 1] ?? '')) continue;
-      count++;
       pssKb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
     } catch {
       // the process ended while we looked
     }
   }
-  return { count, pssMb: pssKb / 1024 };
+  return { count: pids.length, pssMb: pssKb / 1024 };
 }
 
 function round(n: number): number {

@@ -1,5 +1,5 @@
 // Where the integration tests find the real daemons started by scripts/test-services.sh (./build.sh test).
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { isolationTableName } from '../agent/src/firewall/isolation.js';
 
@@ -14,6 +14,23 @@ export function requireEngine(): string {
     throw new Error(`podman's API socket ${PODMAN_SOCKET} is missing: run ./build.sh services up (./build.sh test does it)`);
   }
   return PODMAN_SOCKET;
+}
+
+/**
+ * conmon processes podman keeps for finished API exec sessions (the agent's health checks) of these containers: they
+ * wait out containers.conf's exit_command_delay. A container's own conmon has no --exec-attach.
+ */
+export function execConmonPids(containerIds: readonly string[]): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (args[0]?.endsWith('/conmon') && args.includes('--exec-attach') && containerIds.includes(args[args.indexOf('-c') + 1] ?? '')) pids.push(Number(pid));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
 }
 
 /** Removes every container and network an agent scope created (test cleanup; the agent may be dead by then). */

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import http from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -172,4 +173,17 @@ export async function startChallTestSrv(t: { teardown(fn: () => unknown): void }
     };
   }
   throw new Error('could not start pebble-challtestsrv');
+}
+
+/** Sends `bytes` (optionally then silence) and resolves when the relay closes the connection. */
+export function sendAndWaitClose(port: number, bytes: Buffer, endAfter: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.write(bytes);
+      if (endAfter) s.end();
+    });
+    s.on('data', () => undefined);
+    s.on('error', () => resolve());
+    s.on('close', () => resolve());
+  });
 }

@@ -3,25 +3,11 @@
 // bad connection is closed on its own; the device's tunnel stays up and the next good client is served.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import tls from 'node:tls';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { encodeFrame, readFrame } from '../../agent/src/tunnel/frames.js';
 import { TUNNEL_ALPN, signedPayload } from '../../agent/src/tunnel/protocol.js';
-import { curlHttps, startDevice, startRelay, tempDir, waitFor, ZONE } from './fixtures.js';
-
-/** Sends `bytes` (optionally then silence) and resolves when the relay closes the connection. */
-function sendAndWaitClose(port: number, bytes: Buffer, endAfter: boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      s.write(bytes);
-      if (endAfter) s.end();
-    });
-    s.on('data', () => undefined);
-    s.on('error', () => resolve());
-    s.on('close', () => resolve());
-  });
-}
+import { curlHttps, sendAndWaitClose, startDevice, startRelay, tempDir, waitFor, ZONE } from './fixtures.js';
 
 function malformedHello(i: number): { bytes: Buffer; end: boolean } {
   switch (i % 8) {

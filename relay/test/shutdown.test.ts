@@ -3,23 +3,13 @@
 // a write failing with EPIPE forever there, so the relay hung at 0% CPU holding its ports.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { makeCert, tempDir } from './fixtures.js';
+import { makeCert, sendAndWaitClose, tempDir } from './fixtures.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-function garbage(port: number): Promise<void> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-    s.on('data', () => undefined);
-    s.on('error', () => resolve());
-    s.on('close', () => resolve());
-  });
-}
 
 t.test('SIGTERM stops the relay after its log reader went away', async (t) => {
   const dir = await tempDir(t);
@@ -42,7 +32,7 @@ t.test('SIGTERM stops the relay after its log reader went away', async (t) => {
   // logger holds a queue when the reader goes away.
   lines.close();
   child.stdout!.pause();
-  for (let i = 0; i < 30; i++) await Promise.all(Array.from({ length: 100 }, () => garbage(https)));
+  for (let i = 0; i < 30; i++) await Promise.all(Array.from({ length: 100 }, () => sendAndWaitClose(https, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), false)));
 
   // SIGTERM while the reader is still there but not reading (the exit flush waits on a full pipe), then the reader
   // goes away: the flush now fails with EPIPE and must give up.

@@ -5,24 +5,15 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { DockerEngine } from '../../src/engine/docker-engine.js';
 import { LABEL } from '../../src/engine/labels.js';
-import { newScope, removeScope, requireEngine } from '../../../test-support/engine.js';
+import { BUSYBOX_IMAGE, execConmonPids, newScope, removeScope, requireEngine } from '../../../test-support/engine.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** conmon processes serving exec sessions of one container (the container's own conmon has no --exec-attach). */
-function execConmons(containerId: string): number {
-  try {
-    return Number(execFileSync('pgrep', ['-c', '-f', `^/usr/bin/conmon .*-c ${containerId} .*--exec-attach`], { encoding: 'utf8' }).trim());
-  } catch (err) {
-    if ((err as { status?: number }).status === 1) return 0; // pgrep: nothing matched
-    throw err;
-  }
-}
+const execConmons = (containerId: string): number => execConmonPids([containerId]).length;
 
 t.test('exec results, and finished exec sessions do not linger', async (t) => {
   const scope = newScope('exec');
   t.teardown(() => removeScope(scope));
-  const id = execFileSync('podman', ['run', '-d', '--label', `${LABEL.scope}=${scope}`, 'localhost/hearth/busybox:latest', 'sleep', '600'], { encoding: 'utf8' }).trim();
+  const id = execFileSync('podman', ['run', '-d', '--label', `${LABEL.scope}=${scope}`, BUSYBOX_IMAGE, 'sleep', '600'], { encoding: 'utf8' }).trim();
   const engine = new DockerEngine(requireEngine(), scope);
 
   t.same(await engine.exec(id, ['true'], 5000), { exitCode: 0, output: '' });
