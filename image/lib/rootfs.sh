@@ -129,8 +129,13 @@ install_hearth_layer() {
   systemctl --root="$ROOTFS" enable $units >/dev/null 2>&1 || die "systemctl enable failed for: $units"
   # Appliance: no interactive first-boot wizard, no units that want a writable /etc. systemd-bless-boot is masked:
   # hearth-health decides whether a slot is good and commits it through hearth-firmware (docs/BOOT.md).
+  # Also masked, as nothing on the device uses them and each costs CPU at boot or runs for nothing later:
+  # netavark's DHCP proxy (only for macvlan networks with DHCP, which the agent never creates), the daily backup of
+  # a dpkg database that cannot change on a read-only root, and logind's early `modprobe drm` (no local seat; a
+  # graphics driver that needs drm loads it itself).
   systemctl --root="$ROOTFS" mask systemd-firstboot.service systemd-networkd-wait-online.service \
     apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service \
+    netavark-dhcp-proxy.service netavark-dhcp-proxy.socket dpkg-db-backup.timer modprobe@drm.service \
     systemd-bless-boot.service >/dev/null 2>&1 || true
 
   # Reproducibility: what the overlay step itself could leave behind.

@@ -49,7 +49,7 @@ t.test('x86-64 image boots to a working agent under QEMU', { timeout: 1_800_000 
 
   // hearth-health (ordered before boot-complete.target) saw the agent healthy and committed slot A.
   await vm.waitForSerial(/hearth-health: ok slot=A/, BOOT_TIMEOUT_MS);
-  const done = await vm.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=A .*watchdog=(\S+) watchdog_timeout_s=(\d+) hostname=(\S+) root=(\S+)/, BOOT_TIMEOUT_MS);
+  const done = await vm.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=A .*watchdog=(\S+) watchdog_timeout_s=(\d+) hostname=(\S+) root=(\S+) grow_data=(\S+) data_layout_ran=(\S+)/, BOOT_TIMEOUT_MS);
   // PID 1 pets the machine's hardware watchdog with the image's drop-in (system.conf.d/50-hearth-watchdog.conf).
   t.same({ state: done[1], timeoutS: done[2] }, { state: 'active', timeoutS: '15' }, 'systemd runs the hardware watchdog at 15 s');
   // hearth-hostname.service named the running system after the device ID the agent published.
@@ -64,6 +64,9 @@ t.test('x86-64 image boots to a working agent under QEMU', { timeout: 1_800_000 
   const grown = await vm.waitForSerial(/hearth-grow-data: \/data is (\d+) MiB/, BOOT_TIMEOUT_MS);
   t.ok(Number(grown[1]) > 1400, `the data file system grew into the bigger disk (${grown[1]} MiB)`);
   t.match(vm.serial(), /"action":"grow"/, 'grown by hearth-firmware grow-data');
+  t.equal(done[5], 'success', 'its sysfs check let hearth-grow-data run: there was room to grow into');
+  // The image's data partition comes with its folders: hearth-data-layout had nothing to create and was skipped.
+  t.equal(done[6], 'no', 'hearth-data-layout skipped by its conditions');
 
   const { stdout: archive } = await run('podman', ['save', '--format', 'docker-archive', 'localhost/hearth/busybox:latest'],
     { encoding: 'buffer', maxBuffer: 64 << 20 });
