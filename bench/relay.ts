@@ -4,6 +4,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import https from 'node:https';
+import type http from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,18 +160,15 @@ export default async function main(): Promise<void> {
     const ports = await startRelay();
     const ca = await readFile(tunnelCert.cert);
     const log = pino({ level: 'silent' });
-    const newClient = (tunnelPort = ports.tunnel): TunnelClient => {
+    const newClient = (tunnelPort = ports.tunnel, dataSpares?: { max: number }): TunnelClient => {
       const secretKey = ed25519.utils.randomSecretKey();
-      const c = new TunnelClient({ relays: [`tls://127.0.0.1:${tunnelPort}`], keyPair: { secretKey, publicKey: ed25519.getPublicKey(secretKey) }, ca, logger: log });
+      const c = new TunnelClient({ relays: [`tls://127.0.0.1:${tunnelPort}`], keyPair: { secretKey, publicKey: ed25519.getPublicKey(secretKey) }, ca, logger: log, dataSpares });
       clients.push(c);
       return c;
     };
 
     // The device: one HTTPS server, fed both by the tunnel and by a direct TCP listener (the baseline).
-    const device = newClient();
-    const name = `app.${device.deviceId}.${ZONE}`;
-    const deviceCert = await cert(dir, 'device', `DNS:*.${device.deviceId}.${ZONE}`);
-    const server = https.createServer({ cert: await readFile(deviceCert.cert), key: await readFile(deviceCert.key) }, (req, res) => {
+    const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       if (req.url !== '/bulk') return void res.end('ok\n');
       res.writeHead(200, { 'content-length': BULK_MIB * CHUNK.length });
       let sent = 0;
@@ -182,7 +180,11 @@ export default async function main(): Promise<void> {
         res.end();
       };
       pump();
-    });
+    };
+    const device = newClient();
+    const name = `app.${device.deviceId}.${ZONE}`;
+    const deviceCert = await cert(dir, 'device', `DNS:*.${device.deviceId}.${ZONE}`);
+    const server = https.createServer({ cert: await readFile(deviceCert.cert), key: await readFile(deviceCert.key) }, serve);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const directPort = (server.address() as AddressInfo).port;
     device.on('stream', (stream) => server.emit('connection', stream));
@@ -193,11 +195,25 @@ export default async function main(): Promise<void> {
     const direct = await curlMbps(url(directPort), `${name}:${directPort}:127.0.0.1`, deviceCert.cert);
     const cpuBefore = [process.cpuUsage(), await cpuMs(ports.pid)] as const;
     const started = Date.now();
+    const spareUsesBefore = device.status()[0]!.data?.used ?? 0;
     const through = await curlMbps(url(ports.https), `${name}:${ports.https}:127.0.0.1`, deviceCert.cert);
+    const viaDataConnection = (device.status()[0]!.data?.used ?? 0) > spareUsesBefore;
     const wall = Date.now() - started;
     const deviceCpu = process.cpuUsage(cpuBefore[0]);
     const relayCpu = (await cpuMs(ports.pid)) - cpuBefore[1];
     console.log(`relay download CPU: device process ${Math.round(((deviceCpu.user + deviceCpu.system) / 1000 / wall) * 100)}%, relay process ${Math.round((relayCpu / wall) * 100)}% of one core`);
+    // The same download from a device that keeps every client inside its tunnel (data connections off): what the
+    // relay path cost before data connections, and still costs where they cannot be used.
+    const tunnelOnly = newClient(ports.tunnel, { max: 0 });
+    const tunnelOnlyCert = await cert(dir, 'tunnel-only', `DNS:*.${tunnelOnly.deviceId}.${ZONE}`);
+    const tunnelOnlyServer = https.createServer({ cert: await readFile(tunnelOnlyCert.cert), key: await readFile(tunnelOnlyCert.key) }, serve);
+    tunnelOnly.on('stream', (stream) => tunnelOnlyServer.emit('connection', stream));
+    tunnelOnly.start();
+    while (!tunnelOnly.status()[0]!.connected) await sleep(20);
+    const tunnelOnlyName = `app.${tunnelOnly.deviceId}.${ZONE}`;
+    const tunnelOnlyMbps = await curlMbps(`https://${tunnelOnlyName}:${ports.https}/bulk`, `${tunnelOnlyName}:${ports.https}:127.0.0.1`, tunnelOnlyCert.cert);
+    tunnelOnly.stop();
+    console.log(`relay download over a data connection: ${viaDataConnection}; tunnel only: ${tunnelOnlyMbps} Mbit/s`);
     const ssh = await startSshd(dir, directPort);
     const sshR = await curlMbps(url(ssh.port), `${name}:${ssh.port}:127.0.0.1`, deviceCert.cert);
     ssh.stop();
@@ -255,7 +271,7 @@ export default async function main(): Promise<void> {
     console.log(`relay RSS settled ${base.rssKiB} KiB; +1000 idle tunnels: ${afterBurst.rssKiB} KiB 3 s after the last login (${burstKiB} KiB each), settled ${withTunnels.rssKiB} KiB (${idleKiB} KiB each); fresh relay ${bareBase.rssKiB} KiB, +1000 bare TLS settled ${withBare.rssKiB} KiB (${bareKiB} KiB each)`);
 
     console.log(`RESULT ${JSON.stringify({
-      throughput_mbps: through, direct_mbps: direct, ssh_r_mbps: sshR,
+      throughput_mbps: through, direct_mbps: direct, ssh_r_mbps: sshR, tunnel_only_mbps: tunnelOnlyMbps, via_data_connection: viaDataConnection,
       p50_added_ms: Number(p50.toFixed(3)), p99_added_ms: Number(p99.toFixed(3)),
       idle_tunnel_kib: idleKiB, idle_tunnel_after_burst_kib: burstKiB, bare_tls_kib: bareKiB, streams_ok: streamsOk,
       ...(nodeFlags ? { relay_node_flags: nodeFlags } : {}),

@@ -18,12 +18,17 @@ export const RelayConfigSchema = Type.Object({
     tunnel: Port,
   }, { additionalProperties: false }),
   tunnelTls: Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  dataConnections: Type.Object({
+    enabled: Type.Boolean({ description: 'let devices carry TLS clients on plain TCP connections to the public port' }),
+    advertisePort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'public port as devices reach it; default: the bound https port' })),
+  }, { additionalProperties: false }),
   dnsResolver: Type.Optional(Type.String({ description: 'host:port of the DNS server for custom-domain TXT checks' })),
   limits: Type.Object({
     clientHelloBytes: Type.Integer({ minimum: 512, maximum: 65536 }),
     clientHelloTimeoutMs: Type.Integer({ minimum: 100 }),
     maxClientConnections: Type.Integer({ minimum: 1 }),
     maxStreamsPerDevice: Type.Integer({ minimum: 1 }),
+    maxSparesPerDevice: Type.Integer({ minimum: 0, maximum: 64 }),
     clientIdleTimeoutMs: Type.Integer({ minimum: 1000 }),
     maxTunnels: Type.Integer({ minimum: 1 }),
     loginTimeoutMs: Type.Integer({ minimum: 100 }),
@@ -53,6 +58,7 @@ export const DEFAULT_LIMITS: RelayConfig['limits'] = {
   clientHelloTimeoutMs: 5000,
   maxClientConnections: 20_000,
   maxStreamsPerDevice: 512,
+  maxSparesPerDevice: 4,
   clientIdleTimeoutMs: 10 * 60_000,
   maxTunnels: 100_000,
   loginTimeoutMs: 10_000,
@@ -67,6 +73,7 @@ export const DEFAULT_LIMITS: RelayConfig['limits'] = {
 
 export const DEFAULTS = {
   listen: { host: '0.0.0.0', https: 443, http: 80, tunnel: 8443 },
+  dataConnections: { enabled: true },
   limits: DEFAULT_LIMITS,
 };
 

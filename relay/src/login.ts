@@ -10,6 +10,7 @@ import {
   Hello, NONCE_BYTES, PROTOCOL_VERSION, defaultNames, parseMessage, signedPayload,
   type Challenge, type Refusal, type Rejection, type Welcome,
 } from '../../agent/src/tunnel/protocol.js';
+import type { DataConnHub } from './data-conns.js';
 import type { Clock, RateLimiter } from './rate-limit.js';
 import type { TunnelRegistry } from './registry.js';
 import { DeviceTunnel, type TunnelLimits } from './tunnel.js';
@@ -25,6 +26,8 @@ export interface LoginDeps {
   loginTimeoutMs: number;
   maxClockSkewMs: number;
   tunnelLimits: TunnelLimits;
+  /** Set when devices may open data connections, to the public port they dial (`port`). */
+  dataConns?: { hub: DataConnHub; port: number };
   /** Resolves to null when `domain` may be served by `deviceId`, else a reason. */
   checkDomain: (domain: string, deviceId: string) => Promise<string | null>;
 }
@@ -93,16 +96,19 @@ export async function acceptLogin(transport: Duplex, remoteAddress: string, deps
     return refuse('name-taken', 'none of the claimed names is available');
   }
 
+  const spares = deps.dataConns?.hub.open();
   const welcome: Welcome = { t: 'welcome', deviceId, names: accepted, rejected };
+  if (spares) welcome.data = { port: deps.dataConns!.port, sid: spares.sid.toString('base64'), secret: spares.secret.toString('base64') };
   // HTTP/2 takes over the socket's native handle: a JS write still in flight at that moment aborts the process
   // (node_http2.cc is_write_in_progress), so the welcome must be flushed first.
   const sent = await new Promise<boolean>((resolve) => transport.write(encodeFrame(welcome), (err) => resolve(!err)));
   if (!sent || transport.destroyed) {
+    spares?.close();
     await deps.registry.abandon(deviceId, accepted);
     transport.destroy();
     return null;
   }
-  const tunnel = new DeviceTunnel(deviceId, accepted, transport, remoteAddress, deps.tunnelLimits, deps.log);
+  const tunnel = new DeviceTunnel(deviceId, accepted, transport, remoteAddress, deps.tunnelLimits, deps.log, spares);
   deps.registry.install(tunnel);
   deps.log.info({ deviceId, remoteAddress, names: accepted, rejected }, 'tunnel up');
   return tunnel;

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { TUNNEL_ALPN, type StreamMeta } from '../../agent/src/tunnel/protocol.js';
 import type { RelayConfig } from './config.js';
+import { DataConnHub, parseOpening } from './data-conns.js';
 import { createDomainChecker } from './dns-check.js';
 import { createForwardServer, forwardTo } from './forward.js';
 import { BAD_REQUEST, NOT_FOUND, isAcmeChallenge, parseHttpHead, redirectResponse, MAX_HTTP_HEAD_BYTES } from './http-head.js';
@@ -16,7 +17,7 @@ import { acceptLogin, type LoginDeps } from './login.js';
 import { peek } from './peek.js';
 import { RateLimiter, type Clock } from './rate-limit.js';
 import { TunnelRegistry } from './registry.js';
-import { ALERT_UNRECOGNIZED_NAME, parseClientHello } from './sni.js';
+import { ALERT_UNRECOGNIZED_NAME } from './sni.js';
 import { MemoryRouteStore } from './store/memory.js';
 import { RedisRouteStore } from './store/redis.js';
 import { routeKeys, type RouteStore } from './store/types.js';
@@ -41,6 +42,7 @@ export class RelayServer {
   private readonly servers: Server[] = [];
   private readonly clients = new Set<Socket>();
   private registry!: TunnelRegistry;
+  private dataHub?: DataConnHub;
   private store!: RouteStore;
   private nodeId: string;
   private addresses?: RelayAddresses;
@@ -84,6 +86,10 @@ export class RelayServer {
     };
     const host = config.listen.host;
     const httpsPort = await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'tls')), host, config.listen.https);
+    if (config.dataConnections.enabled && limits.maxSparesPerDevice > 0) {
+      this.dataHub = new DataConnHub(limits.maxSparesPerDevice, this.log);
+      loginDeps.dataConns = { hub: this.dataHub, port: config.dataConnections.advertisePort ?? httpsPort };
+    }
     const httpPort = config.listen.http === null ? null
       : await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'http')), host, config.listen.http);
     const tunnelPort = await this.listen(await this.tunnelServer(loginDeps), host, config.listen.tunnel);
@@ -164,8 +170,12 @@ export class RelayServer {
     socket.setTimeout(limits.clientIdleTimeoutMs, () => socket.destroy());
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     if (kind === 'tls') {
-      peek(socket, (d) => parseClientHello(d, limits.clientHelloBytes), limits.clientHelloBytes + 5, limits.clientHelloTimeoutMs)
-        .then(({ result, data }) => this.route({ kind, serverName: result.serverName, remoteAddress }, socket, data))
+      peek(socket, (d) => parseOpening(d, limits.clientHelloBytes), limits.clientHelloBytes + 5, limits.clientHelloTimeoutMs)
+        .then(({ result, data }) => {
+          if (result.serverName !== undefined) return this.route({ kind, serverName: result.serverName, remoteAddress }, socket, data);
+          if (this.dataHub) this.dataHub.accept(socket, result.dataHello);
+          else socket.destroy();
+        })
         .catch((err: Error) => {
           this.log.debug({ remoteAddress, err: err.message }, 'ClientHello rejected');
           socket.destroy();

@@ -6,6 +6,7 @@ import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HEADER_KIND, HEADER_REMOTE, type StreamMeta } from '../../agent/src/tunnel/protocol.js';
+import type { SpareConnections } from './data-conns.js';
 import { splice } from './splice.js';
 
 export interface TunnelLimits {
@@ -31,6 +32,8 @@ export class DeviceTunnel extends EventEmitter<{ close: [] }> {
     readonly remoteAddress: string,
     private readonly limits: TunnelLimits,
     private readonly log: Logger,
+    /** The session's data connections, when the relay offers them; TLS clients use one of these before a stream. */
+    private readonly spares?: SpareConnections,
   ) {
     super();
     this.session = http2.connect('http://device.invalid', {
@@ -56,10 +59,26 @@ export class DeviceTunnel extends EventEmitter<{ close: [] }> {
     return this.streams;
   }
 
-  /** Opens a stream to the device for one client connection and splices them. Throws when over the stream cap. */
+  /** Connections this tunnel's device served over data connections rather than tunnel streams. */
+  dataStreams = 0;
+
+  /**
+   * Joins one client connection to the device: over a spare data connection when one is ready (TLS clients only:
+   * port-80 requests are plaintext, so they stay inside the tunnel's TLS), else over a new tunnel stream.
+   * Throws when over the stream cap.
+   */
   open(meta: StreamMeta, client: Duplex, initial: Buffer | undefined): void {
     if (this.closed) throw new TunnelClosedError('tunnel closed');
     if (this.streams >= this.limits.maxStreams) throw new Error(`device ${this.deviceId} is at its cap of ${this.limits.maxStreams} streams`);
+    const spare = meta.kind === 'tls' ? this.spares?.take(meta) : undefined;
+    if (spare) {
+      this.streams++;
+      this.dataStreams++;
+      splice(client, spare, initial, () => {
+        this.streams--;
+      });
+      return;
+    }
     const stream = this.session.request(
       { ':method': 'CONNECT', ':authority': `${meta.serverName}:${meta.kind === 'tls' ? 443 : 80}`, [HEADER_KIND]: meta.kind, [HEADER_REMOTE]: meta.remoteAddress },
       { endStream: false },
@@ -95,6 +114,7 @@ export class DeviceTunnel extends EventEmitter<{ close: [] }> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.keepalive);
+    this.spares?.close();
     this.log.info({ deviceId: this.deviceId, reason }, 'tunnel closed');
     this.session.destroy();
     this.emit('close');

@@ -27,6 +27,9 @@ export interface TunnelClientOptions {
   keepaliveIntervalMs?: number;
   keepaliveTimeoutMs?: number;
   maxStreams?: number;
+  /** Spare data connections per relay: kept when idle (default 1) and while clients arrive (default 4; 0 = none),
+   * which lasts `busyMs` (default 30 s) after the last TLS client. */
+  dataSpares?: { min?: number; max?: number; busyMs?: number };
 }
 
 export class TunnelClient extends EventEmitter<{ stream: [Duplex, StreamMeta]; up: [LinkStatus]; down: [LinkStatus] }> {
@@ -54,6 +57,7 @@ export class TunnelClient extends EventEmitter<{ stream: [Duplex, StreamMeta]; u
         keepaliveIntervalMs: options.keepaliveIntervalMs ?? 10_000,
         keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? 5000,
         maxStreams: options.maxStreams ?? 2048,
+        dataSpares: { min: options.dataSpares?.min ?? 1, max: options.dataSpares?.max ?? 4, busyMs: options.dataSpares?.busyMs ?? 30_000 },
       });
       link.on('stream', (stream, meta) => this.emit('stream', stream, meta));
       link.on('up', (s) => this.emit('up', s));
@@ -73,6 +77,6 @@ export class TunnelClient extends EventEmitter<{ stream: [Duplex, StreamMeta]; u
   }
 
   status(): LinkStatus[] {
-    return this.links.map((l) => ({ ...l.status }));
+    return this.links.map((l) => l.snapshot());
   }
 }

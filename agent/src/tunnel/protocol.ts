@@ -35,6 +35,12 @@ export const Welcome = Type.Object({
   deviceId: Type.String({ pattern: '^[a-z2-7]{26}$' }),
   names: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 2 + MAX_CUSTOM_DOMAINS }),
   rejected: Type.Array(Rejection, { maxItems: MAX_CUSTOM_DOMAINS + 2 }),
+  /** Offered when the relay accepts data connections (data-conn-protocol.ts) on `port` of the tunnel's host. */
+  data: Type.Optional(Type.Object({
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    sid: Type.String({ pattern: '^[A-Za-z0-9+/]{22}==$' }),
+    secret: Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' }),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false });
 export type Welcome = Static<typeof Welcome>;
 

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { withBufferWrites } from './buffer-writes.js';
+import { DataConnPool } from './data-conns.js';
 import { deviceLogin, type DeviceKeyPair } from './login.js';
 import { HEADER_KIND, HEADER_REMOTE, type Rejection, type StreamMeta } from './protocol.js';
 import { openTransport, type RelayEndpoint } from './transport.js';
@@ -23,6 +24,8 @@ export interface LinkOptions {
   keepaliveIntervalMs: number;
   keepaliveTimeoutMs: number;
   maxStreams: number;
+  /** Spare data connections to keep when the relay offers them, idle and busy; max 0 = every stream in the tunnel. */
+  dataSpares: { min: number; max: number; busyMs: number };
 }
 
 export interface LinkStatus {
@@ -31,6 +34,8 @@ export interface LinkStatus {
   names: string[];
   rejected: Rejection[];
   lastError?: string;
+  /** This session's data connections: streams that used one, spares ready, and whether dialing gave up. */
+  data?: { used: number; spares: number; disabled: boolean };
 }
 
 const NAME = /^[a-z0-9.*-]{1,253}$/;
@@ -39,6 +44,7 @@ export class RelayLink extends EventEmitter<{ stream: [Duplex, StreamMeta]; up: 
   private stopped = false;
   private attempt = 0;
   private session?: http2.ServerHttp2Session;
+  private dataPool?: DataConnPool;
   private transport?: Duplex;
   private retryTimer?: NodeJS.Timeout;
   private wake?: () => void;
@@ -47,6 +53,11 @@ export class RelayLink extends EventEmitter<{ stream: [Duplex, StreamMeta]; up: 
   constructor(private readonly endpoint: RelayEndpoint, private readonly options: LinkOptions) {
     super();
     this.status = { relay: endpoint.url, connected: false, names: [], rejected: [] };
+  }
+
+  snapshot(): LinkStatus {
+    const pool = this.dataPool;
+    return { ...this.status, data: pool && { used: pool.used, spares: pool.spareCount, disabled: pool.disabled } };
   }
 
   start(): void {
@@ -58,6 +69,7 @@ export class RelayLink extends EventEmitter<{ stream: [Duplex, StreamMeta]; up: 
     clearTimeout(this.retryTimer);
     this.session?.destroy();
     this.transport?.destroy();
+    this.dataPool?.stop();
     this.wake?.();
   }
 
@@ -71,7 +83,7 @@ export class RelayLink extends EventEmitter<{ stream: [Duplex, StreamMeta]; up: 
       }
       if (this.status.connected) {
         this.status.connected = false;
-        this.emit('down', { ...this.status });
+        this.emit('down', this.snapshot());
       }
       if (this.stopped) break;
       const delay = backoffDelay(this.attempt++, this.options.backoff, this.options.random);
@@ -106,7 +118,23 @@ export class RelayLink extends EventEmitter<{ stream: [Duplex, StreamMeta]; up: 
     this.attempt = 0;
     Object.assign(this.status, { connected: true, names: welcome.names, rejected: welcome.rejected, lastError: undefined });
     o.log.info({ relay: this.endpoint.url, deviceId: welcome.deviceId, names: welcome.names, rejected: welcome.rejected }, 'tunnel up');
-    this.emit('up', { ...this.status });
+    this.dataPool = undefined;
+    if (welcome.data && o.dataSpares.max > 0) {
+      this.dataPool = new DataConnPool({
+        host: this.endpoint.host,
+        port: welcome.data.port,
+        sid: Buffer.from(welcome.data.sid, 'base64'),
+        secret: Buffer.from(welcome.data.secret, 'base64'),
+        minSpares: Math.min(o.dataSpares.min, o.dataSpares.max),
+        maxSpares: o.dataSpares.max,
+        busyMs: o.dataSpares.busyMs,
+        connectTimeoutMs: o.connectTimeoutMs,
+        log: o.log,
+        onStream: (socket, meta) => this.emit('stream', socket, meta),
+      });
+      this.dataPool.start();
+    }
+    this.emit('up', this.snapshot());
     try {
       session.setLocalWindowSize(16 * 1024 * 1024);
     } catch {
@@ -118,6 +146,7 @@ export class RelayLink extends EventEmitter<{ stream: [Duplex, StreamMeta]; up: 
       transport.once('close', () => session.destroy());
     });
     clearInterval(pinger);
+    this.dataPool?.stop();
     transport.destroy();
     this.session = undefined;
   }
@@ -151,6 +180,7 @@ export class RelayLink extends EventEmitter<{ stream: [Duplex, StreamMeta]; up: 
     stream.respond({ ':status': 200 });
     stream.on('error', () => stream.destroy());
     const meta: StreamMeta = { kind, serverName, remoteAddress: typeof remote === 'string' ? remote.slice(0, 64) : 'unknown' };
+    if (kind === 'tls') this.dataPool?.demand();
     this.emit('stream', kind === 'http' ? withBufferWrites(stream) : stream, meta);
   }
 }
