@@ -14,7 +14,7 @@ import type { PeekDecision } from './peek.js';
 import { parseClientHello } from './sni.js';
 
 /** What the public TLS port reads first: a client's ClientHello, or a device's data connection hello. */
-export type Opening = { serverName: string; dataHello?: undefined } | { dataHello: DataHello; serverName?: undefined };
+export type Opening = { serverName: string; acmeAlpn: boolean; dataHello?: undefined } | { dataHello: DataHello; serverName?: undefined };
 
 export function parseOpening(data: Buffer, clientHelloBytes: number): PeekDecision<Opening> {
   if (looksLikeDataHello(data)) {
@@ -22,7 +22,7 @@ export function parseOpening(data: Buffer, clientHelloBytes: number): PeekDecisi
     return d.kind === 'ok' ? { kind: 'ok', dataHello: d.hello } : d;
   }
   const sni = parseClientHello(data, clientHelloBytes);
-  return sni.kind === 'ok' ? { kind: 'ok', serverName: sni.serverName } : sni;
+  return sni.kind === 'ok' ? { kind: 'ok', serverName: sni.serverName, acmeAlpn: sni.acmeAlpn } : sni;
 }
 
 interface Spare {

@@ -172,7 +172,9 @@ export class RelayServer {
     if (kind === 'tls') {
       peek(socket, (d) => parseOpening(d, limits.clientHelloBytes), limits.clientHelloBytes + 5, limits.clientHelloTimeoutMs)
         .then(({ result, data }) => {
-          if (result.serverName !== undefined) return this.route({ kind, serverName: result.serverName, remoteAddress }, socket, data);
+          // TLS-ALPN-01 validations stay inside the tunnel's TLS: over a plain data connection someone on the device's
+          // path could answer a CA's validation for the device's names and be issued a certificate for them.
+          if (result.serverName !== undefined) return this.route({ kind, serverName: result.serverName, remoteAddress }, socket, data, !result.acmeAlpn);
           if (this.dataHub) this.dataHub.accept(socket, result.dataHello);
           else socket.destroy();
         })
@@ -191,8 +193,8 @@ export class RelayServer {
   }
 
   /** Local tunnel first; in a cluster, the node that owns the name; otherwise refuse this connection only. */
-  private async route(meta: StreamMeta, socket: Socket, initial: Buffer): Promise<void> {
-    if (this.openLocal(meta, socket, initial)) return;
+  private async route(meta: StreamMeta, socket: Socket, initial: Buffer, dataConnectionOk = false): Promise<void> {
+    if (this.openLocal(meta, socket, initial, dataConnectionOk)) return;
     const cluster = this.config.cluster;
     if (cluster) {
       try {
@@ -213,11 +215,12 @@ export class RelayServer {
     else socket.end(NOT_FOUND);
   }
 
-  private openLocal(meta: StreamMeta, socket: Socket, initial: Buffer | undefined): boolean {
+  /** `dataConnectionOk`: the ClientHello was read and is not an ACME validation (forwarded streams never are read). */
+  private openLocal(meta: StreamMeta, socket: Socket, initial: Buffer | undefined, dataConnectionOk = false): boolean {
     const tunnel = this.registry.find(meta.serverName);
     if (!tunnel) return false;
     try {
-      tunnel.open(meta, socket, initial);
+      tunnel.open(meta, socket, initial, dataConnectionOk);
       return true;
     } catch (err) {
       this.log.warn({ deviceId: tunnel.deviceId, err: (err as Error).message }, 'stream refused');

@@ -7,7 +7,7 @@ export const MAX_CLIENT_HELLO_BYTES = 16 * 1024;
 
 export type SniResult =
   | { kind: 'incomplete' }
-  | { kind: 'ok'; serverName: string }
+  | { kind: 'ok'; serverName: string; acmeAlpn: boolean }
   | { kind: 'invalid'; reason: string };
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -101,12 +101,17 @@ function parseBody(body: Uint8Array): SniResult {
     const extensions = r.sub(r.u16());
     if (r.remaining !== 0) return invalid('trailing bytes after extensions');
     let serverName: string | undefined;
+    let acmeAlpn = false;
     const seen = new Set<number>();
     while (extensions.remaining > 0) {
       const type = extensions.u16();
       const ext = extensions.sub(extensions.u16());
       if (seen.has(type)) return invalid(`duplicate extension ${type}`);
       seen.add(type);
+      if (type === 16) {
+        acmeAlpn = offersAcmeAlpn(ext);
+        continue;
+      }
       if (type !== 0) continue;
       const list = ext.sub(ext.u16());
       if (ext.remaining !== 0) return invalid('trailing bytes in server_name extension');
@@ -120,11 +125,26 @@ function parseBody(body: Uint8Array): SniResult {
     }
     if (serverName === undefined) return invalid('no server_name');
     if (!HOSTNAME.test(serverName)) return invalid('server_name is not a valid host name');
-    return { kind: 'ok', serverName };
+    return { kind: 'ok', serverName, acmeAlpn };
   } catch (err) {
     if (err instanceof RangeError) return invalid('truncated or inconsistent lengths');
     throw err;
   }
+}
+
+const ACME_TLS_ALPN = Buffer.from('acme-tls/1', 'latin1');
+
+/** Whether an ALPN extension (RFC 7301) offers acme-tls/1 (RFC 8737), the TLS-ALPN-01 validation protocol. */
+function offersAcmeAlpn(ext: Reader): boolean {
+  const list = ext.sub(ext.u16());
+  if (ext.remaining !== 0) throw new RangeError('trailing bytes in ALPN extension');
+  let found = false;
+  while (list.remaining > 0) {
+    const name = list.bytes(list.u8());
+    if (name.length === 0) throw new RangeError('empty ALPN protocol name');
+    if (Buffer.from(name).equals(ACME_TLS_ALPN)) found = true;
+  }
+  return found;
 }
 
 /** A fatal TLS alert (unrecognized_name, 112) sent before closing when no device serves the name. */

@@ -64,13 +64,14 @@ export class DeviceTunnel extends EventEmitter<{ close: [] }> {
 
   /**
    * Joins one client connection to the device: over a spare data connection when one is ready (TLS clients only:
-   * port-80 requests are plaintext, so they stay inside the tunnel's TLS), else over a new tunnel stream.
+   * port-80 requests are plaintext and ACME validations must not be answerable from the device's path, so both stay
+   * inside the tunnel's TLS), else over a new tunnel stream.
    * Throws when over the stream cap.
    */
-  open(meta: StreamMeta, client: Duplex, initial: Buffer | undefined): void {
+  open(meta: StreamMeta, client: Duplex, initial: Buffer | undefined, dataConnectionOk = false): void {
     if (this.closed) throw new TunnelClosedError('tunnel closed');
     if (this.streams >= this.limits.maxStreams) throw new Error(`device ${this.deviceId} is at its cap of ${this.limits.maxStreams} streams`);
-    const spare = meta.kind === 'tls' ? this.spares?.take(meta) : undefined;
+    const spare = meta.kind === 'tls' && dataConnectionOk ? this.spares?.take(meta) : undefined;
     if (spare) {
       this.streams++;
       this.dataStreams++;

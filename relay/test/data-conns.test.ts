@@ -4,6 +4,7 @@
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { pino } from 'pino';
 import { deriveDataKeys, encodeDataHello, openMeta } from '../../agent/src/tunnel/data-conn-protocol.js';
 import { DataConnHub } from '../src/data-conns.js';
@@ -33,6 +34,19 @@ t.test('TLS clients ride spare data connections; port 80 and clients beyond the 
   const big = `big.${device.deviceId}.${ZONE}`;
   const { stdout: hash } = await run('sh', ['-c', `curl -sS --fail --resolve ${big}:${ports.https}:127.0.0.1 --cacert ${device.cert.cert} https://${big}:${ports.https}/ | sha256sum`]);
   t.equal(hash.split(' ')[0], sha(BIG), '8 MiB arrive intact over a data connection');
+
+  // A TLS-ALPN-01 validation (a CA's connection offering acme-tls/1) is kept inside the tunnel's TLS.
+  const beforeAcme = device.client.status()[0]!.data!.used;
+  const acme = await new Promise<string>((resolve) => {
+    const s = tlsConnect({ host: '127.0.0.1', port: ports.https, servername: name, ALPNProtocols: ['acme-tls/1'], ca: device.cert.certPem }, () => {
+      s.destroy();
+      resolve('handshake done');
+    });
+    s.once('error', (err) => resolve(err.message));
+  });
+  // The test device's HTTPS server does not speak acme-tls/1: its TLS alert shows the connection reached the device.
+  t.match(acme, /no application protocol/);
+  t.equal(device.client.status()[0]!.data!.used, beforeAcme, 'the ACME validation did not use a data connection');
 
   await waitFor('four spares while clients arrive', () => device.client.status()[0]!.data?.spares === 4);
   const used = device.client.status()[0]!.data!.used;

@@ -51,15 +51,29 @@ t.before(async () => {
   hellos.curl = await capture((port) => runTool('curl', ['-sk', '--max-time', '5', '--resolve', `web.curl-client.example:${port}:127.0.0.1`, `https://web.curl-client.example:${port}/`]));
   hellos.openssl = await capture((port) => runTool('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'x.openssl-client.example']));
   hellos.openssl12 = await capture((port) => runTool('openssl', ['s_client', '-tls1_2', '-connect', `127.0.0.1:${port}`, '-servername', 'Mixed.CASE.example']));
+  hellos.acme = await capture((port) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'blog.dev.example', ALPNProtocols: ['h2', 'acme-tls/1'], rejectUnauthorized: false });
+    s.on('error', () => undefined);
+    return () => s.destroy();
+  });
   hellos.noSni = await capture((port) => runTool('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-noservername']));
 });
 
 t.test('real ClientHellos yield their server name', async (t) => {
-  t.same(parseClientHello(hellos.node!), { kind: 'ok', serverName: 'app.node-client.example' });
-  t.same(parseClientHello(hellos.curl!), { kind: 'ok', serverName: 'web.curl-client.example' });
-  t.same(parseClientHello(hellos.openssl!), { kind: 'ok', serverName: 'x.openssl-client.example' });
-  t.same(parseClientHello(hellos.openssl12!), { kind: 'ok', serverName: 'mixed.case.example' }, 'lowercased');
+  t.same(parseClientHello(hellos.node!), { kind: 'ok', serverName: 'app.node-client.example', acmeAlpn: false });
+  t.same(parseClientHello(hellos.curl!), { kind: 'ok', serverName: 'web.curl-client.example', acmeAlpn: false }, 'curl offers h2 and http/1.1');
+  t.same(parseClientHello(hellos.openssl!), { kind: 'ok', serverName: 'x.openssl-client.example', acmeAlpn: false });
+  t.same(parseClientHello(hellos.openssl12!), { kind: 'ok', serverName: 'mixed.case.example', acmeAlpn: false }, 'lowercased');
   t.match(parseClientHello(hellos.noSni!), { kind: 'invalid', reason: /server_name/ });
+});
+
+t.test('a TLS-ALPN-01 validation is recognised by its ALPN; a malformed ALPN list is refused', async (t) => {
+  t.same(parseClientHello(hellos.acme!), { kind: 'ok', serverName: 'blog.dev.example', acmeAlpn: true });
+  const at = hellos.acme!.indexOf(Buffer.from('acme-tls/1'));
+  t.ok(at > 0);
+  const emptyName = Buffer.from(hellos.acme!);
+  emptyName[at - 1] = 0;
+  t.match(parseClientHello(emptyName), { kind: 'invalid', reason: /truncated|inconsistent/ });
 });
 
 t.test('every proper prefix is incomplete, never ok or a crash', async (t) => {
@@ -79,7 +93,7 @@ t.test('a ClientHello split across several records is reassembled', async (t) =>
     records.push(Buffer.from([0x16, 0x03, 0x01, part.length >> 8, part.length & 255]), part);
   }
   const split = Buffer.concat(records);
-  t.same(parseClientHello(split), { kind: 'ok', serverName: 'web.curl-client.example' });
+  t.same(parseClientHello(split), { kind: 'ok', serverName: 'web.curl-client.example', acmeAlpn: false });
   t.equal(parseClientHello(split.subarray(0, split.length - 1)).kind, 'incomplete');
 });
 

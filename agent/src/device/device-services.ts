@@ -164,7 +164,9 @@ export class DeviceServices {
     });
     this.tunnel.on('stream', (stream, meta) => {
       if (!this.terminator) return stream.destroy();
-      if (meta.kind === 'tls') this.terminator.handleConnection(stream);
+      // ACME validations must arrive inside the tunnel's TLS (the relay sends them there): on a plain data connection
+      // someone on this device's network path could have answered in its place.
+      if (meta.kind === 'tls') this.terminator.handleConnection(stream, { refuseAcme: meta.dataConnection === true });
       else this.terminator.handlePlainConnection(stream);
     });
     // ACME validates through the relay, so the first issuance waits for a tunnel.

@@ -42,7 +42,7 @@ export class TlsTerminator {
   }
 
   /** Takes ownership of a raw TLS stream (from the tunnel or a TCP listener). */
-  handleConnection(raw: Duplex): void {
+  handleConnection(raw: Duplex, opts: { refuseAcme?: boolean } = {}): void {
     this.track(raw);
     let received = Buffer.alloc(0);
     const timer = setTimeout(() => raw.destroy(), this.opts.helloTimeoutMs ?? 10_000);
@@ -66,10 +66,16 @@ export class TlsTerminator {
         raw.destroy();
         return;
       }
+      const acmeAlpn = hello.alpn.includes(ACME_TLS_ALPN);
+      if (acmeAlpn && opts.refuseAcme) {
+        this.log.warn({ servername: hello.servername }, 'dropping connection: ACME validation over a path that is not authenticated');
+        raw.destroy();
+        return;
+      }
       // Hand the untouched bytes to TLS through a fresh stream: a net.Socket's native handle would skip data
       // pushed back with unshift().
       raw.pause();
-      this.startTls(raw, new ReplayDuplex(raw, received), hello.servername, hello.alpn.includes(ACME_TLS_ALPN));
+      this.startTls(raw, new ReplayDuplex(raw, received), hello.servername, acmeAlpn);
     };
     raw.on('data', onData);
     raw.on('end', onEnd);

@@ -138,7 +138,7 @@ export class DataConnPool {
       this.demand();
       // Node's TLSSocket feeds bytes already in the JS buffer to TLS before it reads the native handle.
       if (opened.rest.length > 0) socket.unshift(opened.rest);
-      this.o.onStream(socket, opened.meta);
+      this.o.onStream(socket, { ...opened.meta, dataConnection: true });
     };
     socket.once('connect', () => {
       clearTimeout(timer);

@@ -73,6 +73,8 @@ export interface StreamMeta {
   kind: 'tls' | 'http';
   serverName: string;
   remoteAddress: string;
+  /** Set by the device when the client came over a data connection (plain TCP) rather than inside the tunnel. */
+  dataConnection?: boolean;
 }
 
 /** HTTP/2 request headers the relay uses to open a stream (a CONNECT to the served name). */

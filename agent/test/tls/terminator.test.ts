@@ -130,6 +130,26 @@ t.test('a non-socket Duplex (as from the tunnel) is served the same way', async 
   t.match(res, /app blog\.a\.test \/tunnel$/);
 });
 
+t.test('a stream from a data connection (refuseAcme) never answers an ACME validation, but serves browsers', async (t) => {
+  source.challenges.setAlpnCertificate('b.test', alpn.keyPem, alpn.certPem);
+  t.teardown(() => source.challenges.removeAlpnCertificate('b.test'));
+  const over = (ALPNProtocols: string[]): Promise<TLSSocket> => {
+    const toServer = new PassThrough();
+    const toClient = new PassThrough();
+    terminator.handleConnection(Duplex.from({ readable: toServer, writable: toClient }), { refuseAcme: true });
+    return new Promise<TLSSocket>((resolve, reject) => {
+      const c = tlsConnect({ socket: Duplex.from({ readable: toClient, writable: toServer }), servername: 'b.test', ALPNProtocols, rejectUnauthorized: false }, () => resolve(c));
+      c.once('error', reject);
+      c.once('close', () => reject(new Error('closed before the handshake')));
+    });
+  };
+  await t.rejects(over(['acme-tls/1']), 'validation refused although a challenge is pending');
+  t.ok(log.text().includes('ACME validation over a path that is not authenticated'));
+  const browser = await over(['h2', 'http/1.1']);
+  t.equal(browser.getPeerX509Certificate()?.fingerprint256, fp(b.certPem));
+  browser.destroy();
+});
+
 t.test('port 80: HTTP-01 answers, redirect to https, bad Host refused', async (t) => {
   source.challenges.setHttpToken('tok', 'tok.key');
   const get = (path: string, host: string): Promise<{ status: number; location?: string; body: string }> =>
