@@ -16,6 +16,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { pino } from 'pino';
 import { TunnelClient } from '../agent/src/tunnel/client.js';
 import { TUNNEL_ALPN } from '../agent/src/tunnel/protocol.js';
+import { TlsTerminator } from '../agent/src/tls/terminator.js';
+import { StaticSource } from '../agent/test/tls/fixtures.js';
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL('../relay/src/main.ts', import.meta.url));
@@ -107,6 +109,7 @@ export default async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'hearth-relay-bench-'));
   const children: ChildProcess[] = [];
   const clients: TunnelClient[] = [];
+  const terminators: TlsTerminator[] = [];
   try {
     const tunnelCert = await cert(dir, 'tunnel', 'IP:127.0.0.1');
     const configPath = join(dir, 'relay.json');
@@ -167,7 +170,8 @@ export default async function main(): Promise<void> {
       return c;
     };
 
-    // The device: one HTTPS server, fed both by the tunnel and by a direct TCP listener (the baseline).
+    // The device: the agent's own TLS terminator (agent/src/tls), fed both by the tunnel and by its LAN listener
+    // (the direct baseline), serving a handler that writes the bulk body.
     const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       if (req.url !== '/bulk') return void res.end('ok\n');
       res.writeHead(200, { 'content-length': BULK_MIB * CHUNK.length });
@@ -181,22 +185,31 @@ export default async function main(): Promise<void> {
       };
       pump();
     };
+    const terminatorFor = async (client: TunnelClient, certName: string): Promise<{ certFile: string; port: number }> => {
+      const files = await cert(dir, certName, `DNS:*.${client.deviceId}.${ZONE}`);
+      const source = new StaticSource();
+      source.add(await readFile(files.key, 'utf8'), await readFile(files.cert, 'utf8'), [`*.${client.deviceId}.${ZONE}`]);
+      const terminator = new TlsTerminator({ source, handler: serve, logger: log });
+      terminators.push(terminator);
+      client.on('stream', (stream, meta) => {
+        if (meta.kind === 'tls') terminator.handleConnection(stream, { refuseAcme: meta.dataConnection === true });
+        else terminator.handlePlainConnection(stream);
+      });
+      const { port } = await terminator.listenLocal(0, '127.0.0.1');
+      return { certFile: files.cert, port };
+    };
     const device = newClient();
     const name = `app.${device.deviceId}.${ZONE}`;
-    const deviceCert = await cert(dir, 'device', `DNS:*.${device.deviceId}.${ZONE}`);
-    const server = https.createServer({ cert: await readFile(deviceCert.cert), key: await readFile(deviceCert.key) }, serve);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const directPort = (server.address() as AddressInfo).port;
-    device.on('stream', (stream) => server.emit('connection', stream));
+    const { certFile: deviceCertFile, port: directPort } = await terminatorFor(device, 'device');
     device.start();
     while (!device.status()[0]!.connected) await sleep(20);
 
     const url = (port: number): string => `https://${name}:${port}/bulk`;
-    const direct = await curlMbps(url(directPort), `${name}:${directPort}:127.0.0.1`, deviceCert.cert);
+    const direct = await curlMbps(url(directPort), `${name}:${directPort}:127.0.0.1`, deviceCertFile);
     const cpuBefore = [process.cpuUsage(), await cpuMs(ports.pid)] as const;
     const started = Date.now();
     const spareUsesBefore = device.status()[0]!.data?.used ?? 0;
-    const through = await curlMbps(url(ports.https), `${name}:${ports.https}:127.0.0.1`, deviceCert.cert);
+    const through = await curlMbps(url(ports.https), `${name}:${ports.https}:127.0.0.1`, deviceCertFile);
     const viaDataConnection = (device.status()[0]!.data?.used ?? 0) > spareUsesBefore;
     const wall = Date.now() - started;
     const deviceCpu = process.cpuUsage(cpuBefore[0]);
@@ -205,21 +218,19 @@ export default async function main(): Promise<void> {
     // The same download from a device that keeps every client inside its tunnel (data connections off): what the
     // relay path cost before data connections, and still costs where they cannot be used.
     const tunnelOnly = newClient(ports.tunnel, { max: 0 });
-    const tunnelOnlyCert = await cert(dir, 'tunnel-only', `DNS:*.${tunnelOnly.deviceId}.${ZONE}`);
-    const tunnelOnlyServer = https.createServer({ cert: await readFile(tunnelOnlyCert.cert), key: await readFile(tunnelOnlyCert.key) }, serve);
-    tunnelOnly.on('stream', (stream) => tunnelOnlyServer.emit('connection', stream));
+    const { certFile: tunnelOnlyCertFile } = await terminatorFor(tunnelOnly, 'tunnel-only');
     tunnelOnly.start();
     while (!tunnelOnly.status()[0]!.connected) await sleep(20);
     const tunnelOnlyName = `app.${tunnelOnly.deviceId}.${ZONE}`;
-    const tunnelOnlyMbps = await curlMbps(`https://${tunnelOnlyName}:${ports.https}/bulk`, `${tunnelOnlyName}:${ports.https}:127.0.0.1`, tunnelOnlyCert.cert);
+    const tunnelOnlyMbps = await curlMbps(`https://${tunnelOnlyName}:${ports.https}/bulk`, `${tunnelOnlyName}:${ports.https}:127.0.0.1`, tunnelOnlyCertFile);
     tunnelOnly.stop();
     console.log(`relay download over a data connection: ${viaDataConnection}; tunnel only: ${tunnelOnlyMbps} Mbit/s`);
     const ssh = await startSshd(dir, directPort);
-    const sshR = await curlMbps(url(ssh.port), `${name}:${ssh.port}:127.0.0.1`, deviceCert.cert);
+    const sshR = await curlMbps(url(ssh.port), `${name}:${ssh.port}:127.0.0.1`, deviceCertFile);
     ssh.stop();
     console.log(`bulk ${BULK_MIB} MiB: direct ${direct} Mbit/s, relay ${through} Mbit/s, ssh -R ${sshR} Mbit/s`);
 
-    const deviceCa = await readFile(deviceCert.cert);
+    const deviceCa = await readFile(deviceCertFile);
     const [latDirect, latRelay] = await latencies(name, [directPort, ports.https], deviceCa, 3000);
     const p50 = percentile(latRelay, 50) - percentile(latDirect, 50);
     const p99 = percentile(latRelay, 99) - percentile(latDirect, 99);
@@ -278,6 +289,7 @@ export default async function main(): Promise<void> {
     })}`);
   } finally {
     for (const c of clients) c.stop();
+    await Promise.all(terminators.map((t) => t.close()));
     await Promise.all(children.map((c) => new Promise<void>((resolve) => {
       if (c.exitCode !== null || c.signalCode !== null) return resolve();
       const force = setTimeout(() => c.kill('SIGKILL'), 6000);

@@ -2,7 +2,7 @@
 // listener; both go through handleConnection, so a phone at home and a phone on 4G see the same certificate and
 // the same apps. The relay in between only reads SNI: keys and plaintext exist only here.
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { Socket, createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -72,9 +72,16 @@ export class TlsTerminator {
         raw.destroy();
         return;
       }
-      // Hand the untouched bytes to TLS through a fresh stream: a net.Socket's native handle would skip data
-      // pushed back with unshift().
       raw.pause();
+      if (raw instanceof Socket && raw.readableLength === 0) {
+        // A kernel socket (LAN listener, data connection): push the ClientHello back and let TLS run on the socket's
+        // native handle; Node's TLSSocket first feeds it what is buffered in JS. Measured: no JavaScript stream
+        // between TLS and the kernel (see docs/RELAY.md).
+        raw.unshift(received);
+        this.startTls(raw, raw, hello.servername, acmeAlpn);
+        return;
+      }
+      // Any other Duplex (a tunnel stream): replay the untouched bytes through a fresh stream.
       this.startTls(raw, new ReplayDuplex(raw, received), hello.servername, acmeAlpn);
     };
     raw.on('data', onData);
