@@ -14,18 +14,20 @@ const ForwardHeader = Type.Object({
   kind: Type.Union([Type.Literal('tls'), Type.Literal('http')]),
   serverName: Type.String({ maxLength: 253 }),
   remoteAddress: Type.String({ maxLength: 64 }),
+  /** The receiving node read the ClientHello and it is not an ACME validation (relay/src/data-conns.ts). */
+  dataConnectionOk: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
-type ForwardHeader = StreamMeta & { secret: string };
+type ForwardHeader = Pick<StreamMeta, 'kind' | 'serverName' | 'remoteAddress'> & { secret: string; dataConnectionOk?: boolean };
 
 function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
-export function forwardTo(address: string, secret: string, meta: StreamMeta, client: Socket, initial: Buffer): void {
+export function forwardTo(address: string, secret: string, meta: StreamMeta, client: Socket, initial: Buffer, dataConnectionOk: boolean): void {
   const colon = address.lastIndexOf(':');
   const upstream = connect({ host: address.slice(0, colon), port: Number(address.slice(colon + 1)) });
   upstream.setNoDelay(true);
-  const header: ForwardHeader = { secret, ...meta };
+  const header: ForwardHeader = { secret, kind: meta.kind, serverName: meta.serverName, remoteAddress: meta.remoteAddress, dataConnectionOk };
   upstream.write(encodeFrame(header));
   splice(client, upstream, initial);
 }
@@ -33,7 +35,7 @@ export function forwardTo(address: string, secret: string, meta: StreamMeta, cli
 export function createForwardServer(
   secret: string,
   log: Logger,
-  openLocal: (meta: StreamMeta, client: Socket) => boolean,
+  openLocal: (meta: StreamMeta, client: Socket, dataConnectionOk: boolean) => boolean,
 ): Server {
   return createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => socket.destroy());
@@ -42,7 +44,7 @@ export function createForwardServer(
         const header = parseMessage<ForwardHeader>(ForwardHeader, raw, 'forward header');
         if (!sameSecret(header.secret, secret)) throw new Error('wrong cluster secret');
         const meta: StreamMeta = { kind: header.kind, serverName: header.serverName, remoteAddress: header.remoteAddress };
-        if (!openLocal(meta, socket)) socket.destroy();
+        if (!openLocal(meta, socket, header.dataConnectionOk === true)) socket.destroy();
       })
       .catch((err: Error) => {
         log.warn({ remote: socket.remoteAddress, err: err.message }, 'forwarded stream refused');

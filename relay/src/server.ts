@@ -95,7 +95,7 @@ export class RelayServer {
     const tunnelPort = await this.listen(await this.tunnelServer(loginDeps), host, config.listen.tunnel);
     let forwardPort: number | null = null;
     if (cluster) {
-      forwardPort = await this.listen(createForwardServer(cluster.secret, this.log, (meta, socket) => this.openLocal(meta, socket, undefined)), cluster.forwardListen.host, cluster.forwardListen.port);
+      forwardPort = await this.listen(createForwardServer(cluster.secret, this.log, (meta, socket, dataOk) => this.openLocal(meta, socket, undefined, dataOk)), cluster.forwardListen.host, cluster.forwardListen.port);
       const advertise = cluster.forwardAdvertise ?? `${cluster.forwardListen.host}:${forwardPort}`;
       await this.store.setNode(this.nodeId, advertise, cluster.routeTtlMs);
       const heartbeat = setInterval(() => void this.store.setNode(this.nodeId, advertise, cluster.routeTtlMs).catch(() => undefined), cluster.routeTtlMs / 3);
@@ -203,7 +203,7 @@ export class RelayServer {
           if (!owner || owner.nodeId === this.nodeId) continue;
           const address = await this.store.getNode(owner.nodeId);
           if (!address) continue;
-          forwardTo(address, cluster.secret, meta, socket, initial);
+          forwardTo(address, cluster.secret, meta, socket, initial, dataConnectionOk);
           return;
         }
       } catch (err) {
@@ -215,7 +215,7 @@ export class RelayServer {
     else socket.end(NOT_FOUND);
   }
 
-  /** `dataConnectionOk`: the ClientHello was read and is not an ACME validation (forwarded streams never are read). */
+  /** `dataConnectionOk`: the ClientHello was read (here, or by the node that forwarded it) and is no ACME validation. */
   private openLocal(meta: StreamMeta, socket: Socket, initial: Buffer | undefined, dataConnectionOk = false): boolean {
     const tunnel = this.registry.find(meta.serverName);
     if (!tunnel) return false;

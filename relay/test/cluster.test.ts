@@ -89,7 +89,9 @@ t.test('two relay processes share redis: client hits A, device is on B, bytes ar
   const device = await startDevice(t, dir, { relays: [`tls://127.0.0.1:${b.ports.tunnel}`], ca: cert.certPem });
   await waitFor('tunnel to B', () => device.client.status()[0]!.connected);
   const name = `app.${device.deviceId}.${ZONE}`;
+  await waitFor('a spare data connection to B', () => (device.client.status()[0]!.data?.spares ?? 0) >= 1);
   t.equal(await curlHttps(name, a.ports.https, device.cert.cert, '/via-a'), `hello from ${device.deviceId} as ${name} path /via-a\n`);
+  t.equal(device.client.status()[0]!.data?.used, 1, 'A read the ClientHello, so B may hand the forwarded client a data connection');
   t.equal(await curlHttps(name, b.ports.https, device.cert.cert, '/via-b'), `hello from ${device.deviceId} as ${name} path /via-b\n`);
   const acme = await run('curl', ['-sS', '--fail', '-H', `Host: ${device.deviceId}.${ZONE}`, `http://127.0.0.1:${a.ports.http}/.well-known/acme-challenge/t1`]);
   t.match(acme.stdout, '/.well-known/acme-challenge/t1', 'port 80 passthrough forwarded too');

@@ -1,6 +1,6 @@
 // A stream that first replays bytes already read from `raw` (the peeked ClientHello), then passes `raw` through.
-// Writes, end and destroy go straight to `raw`. Used instead of raw.unshift(): TLSSocket reads a net.Socket's
-// native handle directly and would never see unshifted bytes.
+// Writes, end and destroy go straight to `raw`. Used for streams that are not kernel sockets (tunnel streams); a
+// net.Socket gets its ClientHello back with unshift() instead, which Node's TLSSocket reads before the native handle.
 import { Duplex } from 'node:stream';
 
 export class ReplayDuplex extends Duplex {
