@@ -85,11 +85,12 @@ export class RelayServer {
       },
     };
     const host = config.listen.host;
-    const httpsPort = await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'tls')), host, config.listen.https);
-    if (config.dataConnections.enabled && limits.maxSparesPerDevice > 0) {
-      this.dataHub = new DataConnHub(limits.maxSparesPerDevice, this.log);
-      loginDeps.dataConns = { hub: this.dataHub, port: config.dataConnections.advertisePort ?? httpsPort };
-    }
+    if (config.dataConnections.enabled && limits.maxSparesPerDevice > 0) this.dataHub = new DataConnHub(limits.maxSparesPerDevice, this.log);
+    // Devices' spare data connections arrive on the public port too: the listener's hard cap leaves room for them,
+    // and onPublic applies maxClientConnections to clients alone (a data connection leaves `clients` once verified).
+    const spareRoom = this.dataHub ? limits.maxTunnels * limits.maxSparesPerDevice : 0;
+    const httpsPort = await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'tls')), host, config.listen.https, limits.maxClientConnections + spareRoom);
+    if (this.dataHub) loginDeps.dataConns = { hub: this.dataHub, port: config.dataConnections.advertisePort ?? httpsPort };
     const httpPort = config.listen.http === null ? null
       : await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'http')), host, config.listen.http);
     const tunnelPort = await this.listen(await this.tunnelServer(loginDeps), host, config.listen.tunnel);
@@ -117,9 +118,9 @@ export class RelayServer {
     if (!this.deps.store) await this.store.close();
   }
 
-  private listen(server: Server, host: string, port: number): Promise<number> {
+  private listen(server: Server, host: string, port: number, maxConnections = this.config.limits.maxClientConnections): Promise<number> {
     this.servers.push(server);
-    server.maxConnections = this.config.limits.maxClientConnections;
+    server.maxConnections = maxConnections;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -166,6 +167,7 @@ export class RelayServer {
     const limits = this.config.limits;
     this.clients.add(socket);
     socket.once('close', () => this.clients.delete(socket));
+    if (this.clients.size > limits.maxClientConnections) return void socket.destroy();
     socket.on('error', () => socket.destroy());
     socket.setTimeout(limits.clientIdleTimeoutMs, () => socket.destroy());
     const remoteAddress = socket.remoteAddress ?? 'unknown';
@@ -175,8 +177,9 @@ export class RelayServer {
           // TLS-ALPN-01 validations stay inside the tunnel's TLS: over a plain data connection someone on the device's
           // path could answer a CA's validation for the device's names and be issued a certificate for them.
           if (result.serverName !== undefined) return this.route({ kind, serverName: result.serverName, remoteAddress }, socket, data, !result.acmeAlpn);
-          if (this.dataHub) this.dataHub.accept(socket, result.dataHello);
-          else socket.destroy();
+          if (!this.dataHub) return void socket.destroy();
+          this.clients.delete(socket); // a device's connection, closed with its tunnel; the client it carries counts
+          this.dataHub.accept(socket, result.dataHello);
         })
         .catch((err: Error) => {
           this.log.debug({ remoteAddress, err: err.message }, 'ClientHello rejected');

@@ -79,6 +79,21 @@ t.test('data port unreachable from the device: clients are still served through 
   t.match(device.client.status()[0]!.data, { used: 0, spares: 0 });
 });
 
+t.test('spares do not count against the client cap of the public port', async (t) => {
+  const dir = await tempDir(t);
+  const { ports, tunnelCert } = await startRelay(t, dir, { limits: { maxClientConnections: 1 } as never });
+  const device = await startDevice(t, dir, { relays: [`tls://127.0.0.1:${ports.tunnel}`], ca: tunnelCert.certPem, dataSpares: { min: 2 } });
+  await waitFor('two spares held on the public port', () => device.client.status()[0]!.data?.spares === 2);
+  const name = `app.${device.deviceId}.${ZONE}`;
+  t.match(await curlHttps(name, ports.https, device.cert.cert), `as ${name}`, 'the one client allowed gets in');
+  t.equal(device.client.status()[0]!.data?.used, 1);
+  await waitFor('spares back', () => (device.client.status()[0]!.data?.spares ?? 0) >= 2);
+  const held = connect(ports.https, '127.0.0.1');
+  t.teardown(() => held.destroy());
+  await new Promise((r) => held.once('connect', r));
+  await t.rejects(curlHttps(name, ports.https, device.cert.cert), 'a second client at once is over the cap');
+});
+
 t.test('hostile data hellos on the public port close only that connection', async (t) => {
   const dir = await tempDir(t);
   const { ports, tunnelCert } = await startRelay(t, dir);

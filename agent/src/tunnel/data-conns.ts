@@ -143,7 +143,10 @@ export class DataConnPool {
     socket.once('connect', () => {
       clearTimeout(timer);
       this.dialing--;
-      if (this.stopped) return void socket.destroy();
+      if (this.stopped) {
+        state = 'dead';
+        return void socket.destroy();
+      }
       state = 'spare';
       socket.setKeepAlive(true, 10_000);
       socket.write(encodeDataHello(this.o.sid, seq, this.keys));
@@ -153,7 +156,7 @@ export class DataConnPool {
     socket.on('error', () => undefined); // reported through 'close'
     socket.once('close', () => {
       clearTimeout(timer);
-      if (state === 'given') return;
+      if (state === 'given' || (state === 'dead' && this.stopped)) return;
       if (state === 'dialing') this.dialing--;
       if (state === 'spare' && !this.spares.has(socket)) return; // trimmed by us
       this.spares.delete(socket);
