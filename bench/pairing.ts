@@ -16,12 +16,7 @@ import { parsePairingUrl } from '../agent/src/pairing/pairing-url.js';
 import { pairWithDevice } from '../agent/src/client-auth/pair-client.js';
 import { generateClientKeyPair } from '../agent/src/client-auth/keys.js';
 import { createRequestSigner } from '../agent/src/client-auth/signer.js';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+import { median } from './_stats.js';
 
 export default async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'hearth-bench-pairing-'));

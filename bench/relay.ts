@@ -18,6 +18,7 @@ import { TunnelClient } from '../agent/src/tunnel/client.js';
 import { TUNNEL_ALPN } from '../agent/src/tunnel/protocol.js';
 import { TlsTerminator } from '../agent/src/tls/terminator.js';
 import { StaticSource } from '../agent/test/tls/fixtures.js';
+import { median } from './_stats.js';
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL('../relay/src/main.ts', import.meta.url));
@@ -55,12 +56,6 @@ async function curlMbps(url: string, resolve: string, cacert: string): Promise<n
   const [speed, size] = stdout.split(' ').map(Number);
   if (size !== BULK_MIB * 1024 * 1024) throw new Error(`short download: ${size} bytes`);
   return Math.round((speed! * 8) / 1e6);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -231,8 +226,8 @@ export default async function main(): Promise<void> {
       deviceCpuUs += used.user + used.system;
       relayCpu += (await cpuMs(ports.pid)) - cpuBefore[1];
     }
-    const direct = median(directRuns);
-    const through = median(throughRuns);
+    const direct = Math.round(median(directRuns));
+    const through = Math.round(median(throughRuns));
     const viaDataConnection = (device.status()[0]!.data?.used ?? 0) - spareUsesBefore === ROUNDS;
     console.log(`relay download CPU: device process ${Math.round((deviceCpuUs / 1000 / relayWall) * 100)}%, relay process ${Math.round((relayCpu / relayWall) * 100)}% of one core`);
     console.log(`direct runs ${directRuns.join(', ')} Mbit/s; relay runs ${throughRuns.join(', ')} Mbit/s`);

@@ -73,7 +73,7 @@ export class TlsTerminator {
         return;
       }
       raw.pause();
-      if (raw instanceof Socket && raw.readableLength === 0) {
+      if (raw instanceof Socket) {
         // A kernel socket (LAN listener, data connection): push the ClientHello back and let TLS run on the socket's
         // native handle; Node's TLSSocket first feeds it what is buffered in JS. Measured: no JavaScript stream
         // between TLS and the kernel (see docs/RELAY.md).
