@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// @ts-expect-error: a plain .mjs script shared with the image build, no type declarations
 import { bundleAgent } from '../scripts/bundle.mjs';
 import { HearthClient } from '../agent/src/client/index.js';
 import { nodeTransport } from '../agent/src/client/node-transport.js';

@@ -1,10 +1,13 @@
-// Bundles an agent entry point (agent/src/main.ts, agent/src/cli/main.ts) into ONE esm file run by plain node,
-// as on a device. `node scripts/bundle.mjs ENTRY OUT`, or import { bundleAgent }.
+// Bundles an agent entry point (agent/src/main.ts, agent/src/cli/main.ts) into one esm file run by plain node,
+// as on a device, plus a chunk beside it for each module the code loads with a dynamic import() (acme-client: see
+// agent/src/tls/acme-source.ts), so what a device rarely needs is not parsed and held at every start.
+// `node scripts/bundle.mjs ENTRY OUT` writes OUT and OUT's folder's hearth-chunks/; or import { bundleAgent }.
 // CJS dependencies expect require/__filename/__dirname: the banner provides them. Native add-ons (*.node) stay
 // external: the only ones are ssh2's optional speed-ups, unused because the engine is reached over a unix socket.
 // Minified, with names kept (stack traces still name every function): V8 keeps a script's whole source in the heap,
 // and one non-ASCII character left in a comment made it a two-byte string. 5.6 MB of source held as 11 MB went
 // to 2.7 MB held as 2.7 MB: ~11 MB less idle RSS, measured (docs/BENCHMARKS.md), and less to parse at boot.
+import { basename, dirname, extname } from 'node:path';
 import { build } from 'esbuild';
 
 const BANNER = [
@@ -39,7 +42,13 @@ export async function bundleAgent(entry, outfile) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile,
+    // Splitting needs an output folder: the entry keeps OUT's name, chunks (content-hashed, so bundles built into
+    // one folder share identical chunks and never overwrite each other's) go to hearth-chunks/ beside it.
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, extname(outfile)),
+    chunkNames: 'hearth-chunks/[name]-[hash]',
+    outExtension: { '.js': extname(outfile) || '.js' },
+    splitting: true,
     logLevel: 'warning',
     legalComments: 'none',
     minify: true,

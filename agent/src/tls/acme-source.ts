@@ -2,7 +2,7 @@
 // the CA's challenges itself: TLS-ALPN-01 on connections that reach it through the relay (port 443 passthrough),
 // HTTP-01 as fallback (port 80 passthrough). Keys never leave <dataDir>/tls/ and are never logged.
 import { Agent as HttpsAgent } from 'node:https';
-import * as acme from 'acme-client';
+import type * as acme from 'acme-client';
 import type { Logger } from 'pino';
 import { CertStore } from './cert-store.js';
 import { ChallengeStore } from './challenges.js';
@@ -186,7 +186,8 @@ export class AcmeCertificateSource implements CertificateSource {
 
   private async issue(names: string[]): Promise<CertBundle> {
     const client = await this.acmeClient();
-    const [keyBuf, csr] = await acme.crypto.createCsr({ commonName: names[0], altNames: names }, await acme.crypto.createPrivateEcdsaKey());
+    const { crypto } = await loadAcmeClient();
+    const [keyBuf, csr] = await crypto.createCsr({ commonName: names[0], altNames: names }, await crypto.createPrivateEcdsaKey());
     const keyPem = keyBuf.toString();
     this.log.info({ names, directoryUrl: this.opts.directoryUrl }, 'requesting certificate');
     const chainPem = await client.auto({
@@ -211,7 +212,7 @@ export class AcmeCertificateSource implements CertificateSource {
   private async answer(authz: acme.Authorization, challenge: { type: string; token: string }, keyAuthorization: string): Promise<void> {
     const name = authz.identifier.value;
     if (challenge.type === 'tls-alpn-01') {
-      const [key, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
+      const [key, cert] = await (await loadAcmeClient()).crypto.createAlpnCertificate(authz, keyAuthorization);
       this.challenges.setAlpnCertificate(name, key.toString(), cert.toString());
     } else if (challenge.type === 'http-01') {
       this.challenges.setHttpToken(challenge.token, keyAuthorization);
@@ -226,8 +227,9 @@ export class AcmeCertificateSource implements CertificateSource {
     const directoryUrl = this.opts.directoryUrl;
     const stored = await this.store.readAccount(directoryUrl);
     const retry = this.opts.pollBackoff;
+    const lib = await loadAcmeClient();
     const make = (accountKey: string, accountUrl?: string): acme.Client => {
-      const client = new acme.Client({
+      const client = new lib.Client({
         directoryUrl, accountKey, ...(accountUrl ? { accountUrl } : {}),
         ...(retry ? { backoffAttempts: retry.attempts, backoffMin: retry.minMs, backoffMax: retry.maxMs } : {}),
       });
@@ -239,7 +241,7 @@ export class AcmeCertificateSource implements CertificateSource {
       return this.client;
     }
     // A fresh key per registration: an existing account is never "re-created" (CAs reject empty updates).
-    const keyPem = (await acme.crypto.createPrivateEcdsaKey()).toString();
+    const keyPem = (await lib.crypto.createPrivateEcdsaKey()).toString();
     const client = make(keyPem);
     await client.createAccount({ termsOfServiceAgreed: true, ...(this.opts.email ? { contact: [`mailto:${this.opts.email}`] } : {}) });
     await this.store.writeAccount({ directoryUrl, accountUrl: client.getAccountUrl(), keyPem });
@@ -247,6 +249,19 @@ export class AcmeCertificateSource implements CertificateSource {
     this.client = client;
     return client;
   }
+}
+
+/**
+ * acme-client with what it brings (node-forge, axios and mime-db, an X.509/ASN.1 stack: ~0.9 MB, a third of the
+ * agent's bundle, much of it building tables and schema objects when loaded) is loaded on first use: a device whose
+ * certificates are valid needs it every ~60 days, at renewal, and loading it at start cost every boot parse time and
+ * memory (docs/BENCHMARKS.md). The bundler puts it in a chunk of its own (scripts/bundle.mjs); node caches the import.
+ */
+export async function loadAcmeClient(): Promise<typeof acme> {
+  const loaded = (await import('acme-client')) as typeof acme & { default?: typeof acme };
+  // A CommonJS package: node's own loader offers its exports by name and as `default`, a bundle's split chunk only as
+  // `default` (image/test/agent-bundle.test.ts runs the bundled form).
+  return loaded.default ?? loaded;
 }
 
 /**
