@@ -11,7 +11,7 @@ import {
 } from '../../agent/src/tunnel/data-conn-protocol.js';
 import type { StreamMeta } from '../../agent/src/tunnel/protocol.js';
 import type { PeekDecision } from './peek.js';
-import { parseClientHello } from './sni.js';
+import { readSni } from './sni.js';
 
 /** What the public TLS port reads first: a client's ClientHello, or a device's data connection hello. */
 export type Opening = { serverName: string; acmeAlpn: boolean; dataHello?: undefined } | { dataHello: DataHello; serverName?: undefined };
@@ -21,7 +21,7 @@ export function parseOpening(data: Buffer, clientHelloBytes: number): PeekDecisi
     const d = parseDataHello(data);
     return d.kind === 'ok' ? { kind: 'ok', dataHello: d.hello } : d;
   }
-  const sni = parseClientHello(data, clientHelloBytes);
+  const sni = readSni(data, clientHelloBytes);
   return sni.kind === 'ok' ? { kind: 'ok', serverName: sni.serverName, acmeAlpn: sni.acmeAlpn } : sni;
 }
 

@@ -1,150 +1,21 @@
-// A small strict parser for the TLS ClientHello, enough to read the server_name extension. The relay never decrypts
-// anything: it only needs the SNI to pick a device, then passes every byte on unchanged. Strict because the input is
-// hostile: every length is checked against its container, and anything odd is rejected rather than guessed at.
-// A ClientHello may span several handshake records (large post-quantum key shares), so fragments are reassembled.
+// The relay's reading of a ClientHello: the name that picks the device, and whether it is an ACME TLS-ALPN-01
+// validation (which must stay inside the tunnel: docs/RELAY.md). The parsing itself is the device's own strict
+// parser (agent/src/tls/client-hello.ts); a connection without a server_name cannot be routed, so it is invalid here.
+import { ACME_TLS_ALPN, MAX_CLIENT_HELLO_BYTES, parseClientHello } from '../../agent/src/tls/client-hello.js';
 
-export const MAX_CLIENT_HELLO_BYTES = 16 * 1024;
+export { MAX_CLIENT_HELLO_BYTES };
 
 export type SniResult =
   | { kind: 'incomplete' }
   | { kind: 'ok'; serverName: string; acmeAlpn: boolean }
   | { kind: 'invalid'; reason: string };
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
 /** Parses as much of `data` (the first bytes a client sent) as is there. */
-export function parseClientHello(data: Uint8Array, maxBytes = MAX_CLIENT_HELLO_BYTES): SniResult {
-  const handshake: Uint8Array[] = [];
-  let handshakeLength = 0;
-  let offset = 0;
-  let needed = -1; // total handshake message length once known
-  while (true) {
-    if (offset + 5 > data.length) return data.length > maxBytes ? invalid('ClientHello exceeds size cap') : incomplete;
-    const contentType = data[offset]!;
-    const major = data[offset + 1]!;
-    const minor = data[offset + 2]!;
-    const recordLength = (data[offset + 3]! << 8) | data[offset + 4]!;
-    if (contentType !== 0x16) return invalid(`record type ${contentType} is not handshake`);
-    if (major !== 3 || minor > 4) return invalid(`record version ${major}.${minor} unsupported`);
-    if (recordLength === 0 || recordLength > 16384) return invalid(`record length ${recordLength} out of range`);
-    if (offset + 5 + recordLength > maxBytes) return invalid('ClientHello exceeds size cap');
-    if (offset + 5 + recordLength > data.length) return incomplete;
-    handshake.push(data.subarray(offset + 5, offset + 5 + recordLength));
-    handshakeLength += recordLength;
-    offset += 5 + recordLength;
-    if (needed < 0 && handshakeLength >= 4) {
-      const head = concat(handshake, 4);
-      if (head[0] !== 0x01) return invalid(`handshake type ${head[0]} is not ClientHello`);
-      needed = 4 + ((head[1]! << 16) | (head[2]! << 8) | head[3]!);
-      if (needed > maxBytes) return invalid('ClientHello exceeds size cap');
-    }
-    if (needed >= 0 && handshakeLength >= needed) {
-      return parseBody(concat(handshake, handshakeLength).subarray(4, needed));
-    }
-  }
-}
-
-const incomplete: SniResult = { kind: 'incomplete' };
-function invalid(reason: string): SniResult {
-  return { kind: 'invalid', reason };
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!.subarray(0, length);
-  return Buffer.concat(parts).subarray(0, length);
-}
-
-/** Cursor over a byte range; every read is bounds-checked. */
-class Reader {
-  constructor(private readonly buf: Uint8Array, private pos = 0, private readonly end = buf.length) {}
-  get remaining(): number {
-    return this.end - this.pos;
-  }
-  u8(): number {
-    if (this.remaining < 1) throw new RangeError('truncated');
-    return this.buf[this.pos++]!;
-  }
-  u16(): number {
-    return (this.u8() << 8) | this.u8();
-  }
-  bytes(n: number): Uint8Array {
-    if (n > this.remaining) throw new RangeError('truncated');
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-  sub(n: number): Reader {
-    const r = new Reader(this.buf, this.pos, this.pos + n);
-    if (n > this.remaining) throw new RangeError('truncated');
-    this.pos += n;
-    return r;
-  }
-}
-
-function parseBody(body: Uint8Array): SniResult {
-  try {
-    const r = new Reader(body);
-    const major = r.u8();
-    r.u8();
-    if (major !== 3) return invalid('client version is not TLS');
-    r.bytes(32); // random
-    const sessionIdLength = r.u8();
-    if (sessionIdLength > 32) return invalid('session id longer than 32 bytes');
-    r.bytes(sessionIdLength);
-    const suitesLength = r.u16();
-    if (suitesLength < 2 || suitesLength % 2 !== 0) return invalid('bad cipher suites length');
-    r.bytes(suitesLength);
-    const compressionLength = r.u8();
-    if (compressionLength < 1) return invalid('no compression methods');
-    r.bytes(compressionLength);
-    if (r.remaining === 0) return invalid('no extensions, so no server_name');
-    const extensions = r.sub(r.u16());
-    if (r.remaining !== 0) return invalid('trailing bytes after extensions');
-    let serverName: string | undefined;
-    let acmeAlpn = false;
-    const seen = new Set<number>();
-    while (extensions.remaining > 0) {
-      const type = extensions.u16();
-      const ext = extensions.sub(extensions.u16());
-      if (seen.has(type)) return invalid(`duplicate extension ${type}`);
-      seen.add(type);
-      if (type === 16) {
-        acmeAlpn = offersAcmeAlpn(ext);
-        continue;
-      }
-      if (type !== 0) continue;
-      const list = ext.sub(ext.u16());
-      if (ext.remaining !== 0) return invalid('trailing bytes in server_name extension');
-      while (list.remaining > 0) {
-        const nameType = list.u8();
-        const name = list.bytes(list.u16());
-        if (nameType !== 0) continue;
-        if (serverName !== undefined) return invalid('more than one host_name');
-        serverName = Buffer.from(name).toString('latin1').toLowerCase();
-      }
-    }
-    if (serverName === undefined) return invalid('no server_name');
-    if (!HOSTNAME.test(serverName)) return invalid('server_name is not a valid host name');
-    return { kind: 'ok', serverName, acmeAlpn };
-  } catch (err) {
-    if (err instanceof RangeError) return invalid('truncated or inconsistent lengths');
-    throw err;
-  }
-}
-
-const ACME_TLS_ALPN = Buffer.from('acme-tls/1', 'latin1');
-
-/** Whether an ALPN extension (RFC 7301) offers acme-tls/1 (RFC 8737), the TLS-ALPN-01 validation protocol. */
-function offersAcmeAlpn(ext: Reader): boolean {
-  const list = ext.sub(ext.u16());
-  if (ext.remaining !== 0) throw new RangeError('trailing bytes in ALPN extension');
-  let found = false;
-  while (list.remaining > 0) {
-    const name = list.bytes(list.u8());
-    if (name.length === 0) throw new RangeError('empty ALPN protocol name');
-    if (Buffer.from(name).equals(ACME_TLS_ALPN)) found = true;
-  }
-  return found;
+export function readSni(data: Uint8Array, maxBytes = MAX_CLIENT_HELLO_BYTES): SniResult {
+  const hello = parseClientHello(data, maxBytes);
+  if (hello.kind !== 'ok') return hello;
+  if (hello.serverName === undefined) return { kind: 'invalid', reason: 'no server_name' };
+  return { kind: 'ok', serverName: hello.serverName, acmeAlpn: hello.alpn.includes(ACME_TLS_ALPN) };
 }
 
 /** A fatal TLS alert (unrecognized_name, 112) sent before closing when no device serves the name. */

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import { parseClientHello } from '../src/sni.js';
+import { readSni } from '../src/sni.js';
 
 /** Listens on an ephemeral port, runs `connect(port)`, returns the first bytes the client sent. */
 async function capture(connect: (port: number) => () => void): Promise<Buffer> {
@@ -19,7 +19,7 @@ async function capture(connect: (port: number) => () => void): Promise<Buffer> {
       let data = Buffer.alloc(0);
       socket.on('data', (chunk: Buffer) => {
         data = Buffer.concat([data, chunk]);
-        if (parseClientHello(data).kind !== 'incomplete' || data.length > 20_000) {
+        if (readSni(data).kind !== 'incomplete' || data.length > 20_000) {
           clearTimeout(timer);
           socket.destroy();
           resolve(data);
@@ -60,26 +60,26 @@ t.before(async () => {
 });
 
 t.test('real ClientHellos yield their server name', async (t) => {
-  t.same(parseClientHello(hellos.node!), { kind: 'ok', serverName: 'app.node-client.example', acmeAlpn: false });
-  t.same(parseClientHello(hellos.curl!), { kind: 'ok', serverName: 'web.curl-client.example', acmeAlpn: false }, 'curl offers h2 and http/1.1');
-  t.same(parseClientHello(hellos.openssl!), { kind: 'ok', serverName: 'x.openssl-client.example', acmeAlpn: false });
-  t.same(parseClientHello(hellos.openssl12!), { kind: 'ok', serverName: 'mixed.case.example', acmeAlpn: false }, 'lowercased');
-  t.match(parseClientHello(hellos.noSni!), { kind: 'invalid', reason: /server_name/ });
+  t.same(readSni(hellos.node!), { kind: 'ok', serverName: 'app.node-client.example', acmeAlpn: false });
+  t.same(readSni(hellos.curl!), { kind: 'ok', serverName: 'web.curl-client.example', acmeAlpn: false }, 'curl offers h2 and http/1.1');
+  t.same(readSni(hellos.openssl!), { kind: 'ok', serverName: 'x.openssl-client.example', acmeAlpn: false });
+  t.same(readSni(hellos.openssl12!), { kind: 'ok', serverName: 'mixed.case.example', acmeAlpn: false }, 'lowercased');
+  t.match(readSni(hellos.noSni!), { kind: 'invalid', reason: /server_name/ });
 });
 
 t.test('a TLS-ALPN-01 validation is recognised by its ALPN; a malformed ALPN list is refused', async (t) => {
-  t.same(parseClientHello(hellos.acme!), { kind: 'ok', serverName: 'blog.dev.example', acmeAlpn: true });
+  t.same(readSni(hellos.acme!), { kind: 'ok', serverName: 'blog.dev.example', acmeAlpn: true });
   const at = hellos.acme!.indexOf(Buffer.from('acme-tls/1'));
   t.ok(at > 0);
   const emptyName = Buffer.from(hellos.acme!);
   emptyName[at - 1] = 0;
-  t.match(parseClientHello(emptyName), { kind: 'invalid', reason: /truncated|inconsistent/ });
+  t.match(readSni(emptyName), { kind: 'invalid', reason: /truncated|inconsistent/ });
 });
 
 t.test('every proper prefix is incomplete, never ok or a crash', async (t) => {
   for (const [name, hello] of Object.entries(hellos)) {
     let bad = 0;
-    for (let i = 0; i < hello.length; i++) if (parseClientHello(hello.subarray(0, i)).kind !== 'incomplete') bad++;
+    for (let i = 0; i < hello.length; i++) if (readSni(hello.subarray(0, i)).kind !== 'incomplete') bad++;
     t.equal(bad, 0, `${name}: ${hello.length} prefixes`);
   }
 });
@@ -93,8 +93,8 @@ t.test('a ClientHello split across several records is reassembled', async (t) =>
     records.push(Buffer.from([0x16, 0x03, 0x01, part.length >> 8, part.length & 255]), part);
   }
   const split = Buffer.concat(records);
-  t.same(parseClientHello(split), { kind: 'ok', serverName: 'web.curl-client.example', acmeAlpn: false });
-  t.equal(parseClientHello(split.subarray(0, split.length - 1)).kind, 'incomplete');
+  t.same(readSni(split), { kind: 'ok', serverName: 'web.curl-client.example', acmeAlpn: false });
+  t.equal(readSni(split.subarray(0, split.length - 1)).kind, 'incomplete');
 });
 
 t.test('corruptions are rejected with a reason', async (t) => {
@@ -108,21 +108,21 @@ t.test('corruptions are rejected with a reason', async (t) => {
   for (const [name, mutate, reason] of cases) {
     const copy = Buffer.from(hello);
     mutate(copy);
-    t.match(parseClientHello(copy), { kind: 'invalid', reason }, name);
+    t.match(readSni(copy), { kind: 'invalid', reason }, name);
   }
   const badName = Buffer.from(hello);
   const at = badName.indexOf('app.node-client.example');
   badName[at] = '_'.charCodeAt(0);
-  t.match(parseClientHello(badName), { kind: 'invalid', reason: /not a valid host name/ });
+  t.match(readSni(badName), { kind: 'invalid', reason: /not a valid host name/ });
   const zeroRecord = Buffer.from([0x16, 0x03, 0x01, 0x00, 0x00]);
-  t.match(parseClientHello(zeroRecord), { kind: 'invalid', reason: /record length/ });
+  t.match(readSni(zeroRecord), { kind: 'invalid', reason: /record length/ });
 });
 
 t.test('size cap: a huge announced ClientHello is refused before it arrives', async (t) => {
   const header = Buffer.from([0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0xff, 0xff]);
-  t.match(parseClientHello(header, 4096), { kind: 'invalid', reason: /size cap/ });
+  t.match(readSni(header, 4096), { kind: 'invalid', reason: /size cap/ });
   const manyRecords = Buffer.concat(Array.from({ length: 10 }, () => Buffer.concat([Buffer.from([0x16, 3, 1, 0x07, 0xd0]), Buffer.alloc(2000, 1)])));
-  t.match(parseClientHello(manyRecords, 16 * 1024), { kind: 'invalid' });
+  t.match(readSni(manyRecords, 16 * 1024), { kind: 'invalid' });
 });
 
 t.test('random garbage never throws', async (t) => {
@@ -131,14 +131,14 @@ t.test('random garbage never throws', async (t) => {
     const garbage = randomBytes(1 + (i % 600));
     if (i % 3 === 0) garbage[0] = 0x16;
     if (i % 5 === 0) Object.assign(garbage, { 1: 3, 2: 1 });
-    if (parseClientHello(garbage).kind === 'ok') ok++;
+    if (readSni(garbage).kind === 'ok') ok++;
   }
   t.equal(ok, 0);
   // Mutating single bytes of a real hello: never throws; whatever parses must be a valid host name.
   for (let i = 0; i < hellos.curl!.length; i++) {
     const copy = Buffer.from(hellos.curl!);
     copy[i] = copy[i]! ^ 0xff;
-    const r = parseClientHello(copy);
+    const r = readSni(copy);
     if (r.kind === 'ok') t.match(r.serverName, /^[a-z0-9.-]+$/);
   }
 });

@@ -1,98 +1,157 @@
-// Reads the SNI name and offered ALPN protocols from a TLS ClientHello without consuming it. Needed because the
-// certificate must be chosen knowing both: a TLS-ALPN-01 validation (ALPN `acme-tls/1`) for blog.example.com must
-// get the challenge certificate while a browser asking for the same name gets the real one, and Node's
-// SNICallback runs before it can see the ALPN list. Pure function over the bytes received so far.
-
-export type HelloParse =
-  | { state: 'need-more' }
-  | { state: 'done'; servername?: string; alpn: string[] }
-  | { state: 'error'; reason: string };
+// A small strict parser for the TLS ClientHello: the server_name and the offered ALPN protocols, read without
+// consuming or decrypting anything. One parser for both ends of the path: the relay reads the SNI to pick a device
+// (relay/src/sni.ts), the device's TLS terminator reads both because the certificate depends on both (a TLS-ALPN-01
+// validation, ALPN `acme-tls/1`, for blog.example.com gets the challenge certificate while a browser asking for the
+// same name gets the real one, and Node's SNICallback runs before it can see the ALPN list). Strict because the
+// input is hostile: every length is checked against its container, and anything odd is rejected rather than
+// guessed at. A ClientHello may span several handshake records (large post-quantum key shares): fragments are
+// reassembled. Pure function over the bytes received so far.
 
 /** A ClientHello larger than this is refused (real ones are well under 2 KiB; post-quantum ones under 4 KiB). */
-export const MAX_HELLO_BYTES = 16 * 1024;
+export const MAX_CLIENT_HELLO_BYTES = 16 * 1024;
 
-export function parseClientHello(buf: Buffer): HelloParse {
-  // Gather the handshake bytes from consecutive records (a ClientHello may be split across records).
-  const handshake: Buffer[] = [];
-  let have = 0;
+/** The ALPN protocol of ACME's TLS-ALPN-01 validation (RFC 8737). */
+export const ACME_TLS_ALPN = 'acme-tls/1';
+
+export interface ClientHello {
+  /** Lower-cased and a valid host name when present; absent when the client sent no server_name. */
+  serverName?: string;
+  alpn: string[];
+}
+
+export type ClientHelloParse = { kind: 'incomplete' } | ({ kind: 'ok' } & ClientHello) | { kind: 'invalid'; reason: string };
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** Parses as much of `data` (the first bytes a client sent) as is there. */
+export function parseClientHello(data: Uint8Array, maxBytes = MAX_CLIENT_HELLO_BYTES): ClientHelloParse {
+  const handshake: Uint8Array[] = [];
+  let handshakeLength = 0;
   let offset = 0;
-  let needed = -1;
-  while (needed < 0 || have < needed) {
-    if (buf.length < offset + 5) return more(buf);
-    if (buf[offset] !== 0x16) return { state: 'error', reason: 'not a TLS handshake record' };
-    const len = buf.readUInt16BE(offset + 3);
-    if (buf.length < offset + 5 + len) return more(buf);
-    handshake.push(buf.subarray(offset + 5, offset + 5 + len));
-    have += len;
-    offset += 5 + len;
-    if (needed < 0 && have >= 4) {
-      const first = Buffer.concat(handshake);
-      if (first[0] !== 0x01) return { state: 'error', reason: 'first handshake message is not a ClientHello' };
-      needed = 4 + first.readUIntBE(1, 3);
-      if (needed > MAX_HELLO_BYTES) return { state: 'error', reason: `ClientHello too large (${needed} bytes)` };
+  let needed = -1; // total handshake message length once known
+  while (true) {
+    if (offset + 5 > data.length) return data.length > maxBytes ? invalid('ClientHello exceeds size cap') : incomplete;
+    const contentType = data[offset]!;
+    const major = data[offset + 1]!;
+    const minor = data[offset + 2]!;
+    const recordLength = (data[offset + 3]! << 8) | data[offset + 4]!;
+    if (contentType !== 0x16) return invalid(`record type ${contentType} is not handshake`);
+    if (major !== 3 || minor > 4) return invalid(`record version ${major}.${minor} unsupported`);
+    if (recordLength === 0 || recordLength > 16384) return invalid(`record length ${recordLength} out of range`);
+    if (offset + 5 + recordLength > maxBytes) return invalid('ClientHello exceeds size cap');
+    if (offset + 5 + recordLength > data.length) return incomplete;
+    handshake.push(data.subarray(offset + 5, offset + 5 + recordLength));
+    handshakeLength += recordLength;
+    offset += 5 + recordLength;
+    if (needed < 0 && handshakeLength >= 4) {
+      const head = concat(handshake, 4);
+      if (head[0] !== 0x01) return invalid(`handshake type ${head[0]} is not ClientHello`);
+      needed = 4 + ((head[1]! << 16) | (head[2]! << 8) | head[3]!);
+      if (needed > maxBytes) return invalid('ClientHello exceeds size cap');
+    }
+    if (needed >= 0 && handshakeLength >= needed) {
+      return parseBody(concat(handshake, handshakeLength).subarray(4, needed));
     }
   }
+}
+
+const incomplete: ClientHelloParse = { kind: 'incomplete' };
+function invalid(reason: string): ClientHelloParse {
+  return { kind: 'invalid', reason };
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!.subarray(0, length);
+  return Buffer.concat(parts).subarray(0, length);
+}
+
+/** Cursor over a byte range; every read is bounds-checked. */
+class Reader {
+  constructor(private readonly buf: Uint8Array, private pos = 0, private readonly end = buf.length) {}
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+  u8(): number {
+    if (this.remaining < 1) throw new RangeError('truncated');
+    return this.buf[this.pos++]!;
+  }
+  u16(): number {
+    return (this.u8() << 8) | this.u8();
+  }
+  bytes(n: number): Uint8Array {
+    if (n > this.remaining) throw new RangeError('truncated');
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  sub(n: number): Reader {
+    const r = new Reader(this.buf, this.pos, this.pos + n);
+    if (n > this.remaining) throw new RangeError('truncated');
+    this.pos += n;
+    return r;
+  }
+}
+
+function parseBody(body: Uint8Array): ClientHelloParse {
   try {
-    return readHello(Buffer.concat(handshake).subarray(4, needed));
-  } catch {
-    return { state: 'error', reason: 'malformed ClientHello' };
+    const r = new Reader(body);
+    const major = r.u8();
+    r.u8();
+    if (major !== 3) return invalid('client version is not TLS');
+    r.bytes(32); // random
+    const sessionIdLength = r.u8();
+    if (sessionIdLength > 32) return invalid('session id longer than 32 bytes');
+    r.bytes(sessionIdLength);
+    const suitesLength = r.u16();
+    if (suitesLength < 2 || suitesLength % 2 !== 0) return invalid('bad cipher suites length');
+    r.bytes(suitesLength);
+    const compressionLength = r.u8();
+    if (compressionLength < 1) return invalid('no compression methods');
+    r.bytes(compressionLength);
+    if (r.remaining === 0) return { kind: 'ok', alpn: [] }; // no extensions at all
+    const extensions = r.sub(r.u16());
+    if (r.remaining !== 0) return invalid('trailing bytes after extensions');
+    let serverName: string | undefined;
+    let alpn: string[] = [];
+    const seen = new Set<number>();
+    while (extensions.remaining > 0) {
+      const type = extensions.u16();
+      const ext = extensions.sub(extensions.u16());
+      if (seen.has(type)) return invalid(`duplicate extension ${type}`);
+      seen.add(type);
+      if (type === 16) {
+        alpn = readAlpn(ext);
+        continue;
+      }
+      if (type !== 0) continue;
+      const list = ext.sub(ext.u16());
+      if (ext.remaining !== 0) return invalid('trailing bytes in server_name extension');
+      while (list.remaining > 0) {
+        const nameType = list.u8();
+        const name = list.bytes(list.u16());
+        if (nameType !== 0) continue;
+        if (serverName !== undefined) return invalid('more than one host_name');
+        serverName = Buffer.from(name).toString('latin1').toLowerCase();
+      }
+    }
+    if (serverName === undefined) return { kind: 'ok', alpn };
+    if (!HOSTNAME.test(serverName)) return invalid('server_name is not a valid host name');
+    return { kind: 'ok', serverName, alpn };
+  } catch (err) {
+    if (err instanceof RangeError) return invalid('truncated or inconsistent lengths');
+    throw err;
   }
 }
 
-function more(buf: Buffer): HelloParse {
-  return buf.length > MAX_HELLO_BYTES + 5 * 8 ? { state: 'error', reason: 'ClientHello too large' } : { state: 'need-more' };
-}
-
-/** Parses the ClientHello body; throws RangeError on truncation (caught above). */
-function readHello(body: Buffer): HelloParse {
-  let p = 2 + 32; // client_version, random
-  p += 1 + u8(body, p); // session_id
-  p += 2 + u16(body, p); // cipher_suites
-  p += 1 + u8(body, p); // compression_methods
-  const result: { state: 'done'; servername?: string; alpn: string[] } = { state: 'done', alpn: [] };
-  if (p === body.length) return result; // no extensions at all
-  const extEnd = p + 2 + u16(body, p);
-  p += 2;
-  while (p + 4 <= extEnd) {
-    const type = u16(body, p);
-    const len = u16(body, p + 2);
-    const data = body.subarray(p + 4, p + 4 + len);
-    if (data.length !== len) throw new RangeError('extension truncated');
-    if (type === 0) result.servername = readServerName(data);
-    else if (type === 16) result.alpn = readAlpn(data);
-    p += 4 + len;
-  }
-  return result;
-}
-
-function readServerName(data: Buffer): string | undefined {
-  let p = 2;
-  const end = 2 + u16(data, 0);
-  while (p + 3 <= end) {
-    const kind = u8(data, p);
-    const len = u16(data, p + 1);
-    if (kind === 0) return data.subarray(p + 3, p + 3 + len).toString('ascii').toLowerCase();
-    p += 3 + len;
-  }
-  return undefined;
-}
-
-function readAlpn(data: Buffer): string[] {
+/** The protocols an ALPN extension (RFC 7301) offers, in the client's order. */
+function readAlpn(ext: Reader): string[] {
+  const list = ext.sub(ext.u16());
+  if (ext.remaining !== 0) throw new RangeError('trailing bytes in ALPN extension');
   const out: string[] = [];
-  let p = 2;
-  const end = 2 + u16(data, 0);
-  while (p < end) {
-    const len = u8(data, p);
-    out.push(data.subarray(p + 1, p + 1 + len).toString('latin1'));
-    p += 1 + len;
+  while (list.remaining > 0) {
+    const name = list.bytes(list.u8());
+    if (name.length === 0) throw new RangeError('empty ALPN protocol name');
+    out.push(Buffer.from(name).toString('latin1'));
   }
   return out;
-}
-
-function u8(b: Buffer, p: number): number {
-  return b.readUInt8(p);
-}
-
-function u16(b: Buffer, p: number): number {
-  return b.readUInt16BE(p);
 }

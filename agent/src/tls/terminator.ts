@@ -6,11 +6,11 @@ import { Socket, createServer as createNetServer, type AddressInfo, type Server 
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { parseClientHello } from './client-hello.js';
+import { ACME_TLS_ALPN, parseClientHello } from './client-hello.js';
 import { ReplayDuplex } from './replay-duplex.js';
 import type { CertificateSource } from './types.js';
 
-export const ACME_TLS_ALPN = 'acme-tls/1';
+export { ACME_TLS_ALPN };
 
 export interface TlsTerminatorOptions {
   source: CertificateSource;
@@ -59,16 +59,16 @@ export class TlsTerminator {
     const onData = (chunk: Buffer): void => {
       received = Buffer.concat([received, chunk]);
       const hello = parseClientHello(received);
-      if (hello.state === 'need-more') return;
+      if (hello.kind === 'incomplete') return;
       stop();
-      if (hello.state === 'error') {
+      if (hello.kind === 'invalid') {
         this.log.debug({ reason: hello.reason }, 'dropping connection: bad ClientHello');
         raw.destroy();
         return;
       }
       const acmeAlpn = hello.alpn.includes(ACME_TLS_ALPN);
       if (acmeAlpn && opts.refuseAcme) {
-        this.log.warn({ servername: hello.servername }, 'dropping connection: ACME validation over a path that is not authenticated');
+        this.log.warn({ servername: hello.serverName }, 'dropping connection: ACME validation over a path that is not authenticated');
         raw.destroy();
         return;
       }
@@ -78,11 +78,11 @@ export class TlsTerminator {
         // native handle; Node's TLSSocket first feeds it what is buffered in JS. Measured: no JavaScript stream
         // between TLS and the kernel (see docs/RELAY.md).
         raw.unshift(received);
-        this.startTls(raw, raw, hello.servername, acmeAlpn);
+        this.startTls(raw, raw, hello.serverName, acmeAlpn);
         return;
       }
       // Any other Duplex (a tunnel stream): replay the untouched bytes through a fresh stream.
-      this.startTls(raw, new ReplayDuplex(raw, received), hello.servername, acmeAlpn);
+      this.startTls(raw, new ReplayDuplex(raw, received), hello.serverName, acmeAlpn);
     };
     raw.on('data', onData);
     raw.on('end', onEnd);
