@@ -1,6 +1,7 @@
 // `npm run bench -- agent`: the agent as it runs on a device (one esbuild bundle, plain node) against real podman.
 // Measures idle RSS with 10 apps, install-to-healthy, failed requests during an update under load, and the cost of a
-// no-op reconcile pass; each beside a baseline from the same run. Last line: RESULT {json}.
+// no-op reconcile pass; each beside a baseline from the same run. Then the same agent as a relayed device with TLS
+// (bench/_relayed-device.ts): its RSS after certificate issuance and after a restart. Last line: RESULT {json}.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -11,21 +12,12 @@ import { HearthClient } from '../agent/src/client/index.js';
 import { nodeTransport } from '../agent/src/client/node-transport.js';
 import { webApp } from '../test-support/compose.js';
 import { execConmonPids, newScope, removeScope, requireEngine } from '../test-support/engine.js';
+import { memorySplitMb, round, rssMb } from './_memory.js';
+import { measureRelayedDevice } from './_relayed-device.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-/**
- * RSS split in the process's own anonymous memory (heap, malloc) and file-backed pages (mostly node's own binary,
- * clean and shared with every other node process, evictable): the part the agent's code decides is the first.
- */
-function memorySplitMb(pid: number): { anon: number; file: number } {
-  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
-  return { anon: kb('Anonymous') / 1024, file: (kb('Rss') - kb('Anonymous')) / 1024 };
-}
-
 export default async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
   const scope = newScope('bench');
@@ -118,6 +110,13 @@ export default async function main(): Promise<void> {
       await client.start(web);
     });
 
+    const apps = (await client.health()).apps;
+    // The second phase runs alone: this agent and its ten apps go first.
+    agent.kill('SIGTERM');
+    await new Promise((r) => agent.once('exit', r));
+    removeScope(scope);
+    const relayed = await measureRelayedDevice({ bundle, dir, engineSocket: config.engine.socketPath });
+
     const result = {
       idle_rss_mb: round(idleRss),
       bare_node_rss_mb: round(bareRss),
@@ -129,8 +128,8 @@ export default async function main(): Promise<void> {
       bare_node_file_backed_mb: round(bareSplit.file),
       exec_conmons: execHelpers.count,
       exec_conmons_pss_mb: round(execHelpers.pssMb),
-      apps_running: (await client.health()).apps.running,
-      apps_installed: (await client.health()).apps.total,
+      apps_running: apps.running,
+      apps_installed: apps.total,
       install_to_healthy_ms: round(median(installs)),
       install_runs_ms: installs.map(round),
       baseline_podman_run_to_answer_ms: round(median(baselines)),
@@ -140,6 +139,7 @@ export default async function main(): Promise<void> {
       baseline_stop_start_requests: recreate.total,
       noop_reconcile_ms: round(median(passes)),
       baseline_engine_list_ms: round(median(listMs)),
+      ...relayed,
       goals: { idle_rss_mb: 60, install_to_healthy_ms: 2000, update_downtime_failed_requests: 0 },
     };
     console.log(`idle RSS ${result.idle_rss_mb} MB (${result.idle_rss_min_mb}–${result.idle_rss_max_mb} over the next minute) = ${result.idle_anon_mb} anonymous + ${result.idle_file_backed_mb} file-backed (bare node ${result.bare_node_rss_mb} = ${result.bare_node_anon_mb} + ${result.bare_node_file_backed_mb}); podman keeps ${result.exec_conmons} conmons of finished health-check execs (${result.exec_conmons_pss_mb} MB PSS); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
@@ -166,10 +166,6 @@ function execConmonsOf(scope: string): { count: number; pssMb: number } {
     }
   }
   return { count: pids.length, pssMb: pssKb / 1024 };
-}
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
 }
 
 /** The ingress listens on an ephemeral port; read it from the agent's sockets. */

@@ -254,8 +254,9 @@ export class AcmeCertificateSource implements CertificateSource {
 /**
  * acme-client with what it brings (node-forge, axios and mime-db, an X.509/ASN.1 stack: ~0.9 MB, a third of the
  * agent's bundle, much of it building tables and schema objects when loaded) is loaded on first use: a device whose
- * certificates are valid needs it every ~60 days, at renewal, and loading it at start cost every boot parse time and
- * memory (docs/BENCHMARKS.md). The bundler puts it in a chunk of its own (scripts/bundle.mjs); node caches the import.
+ * certificate is valid and covers its names needs it only at renewal (~60 days) or when an app adds a name, and
+ * loading it at start cost every start ~23 MB and ~350 ms (docs/BENCHMARKS.md). The bundler puts it in a chunk of its
+ * own (scripts/bundle.mjs); node caches the import, so it stays loaded once used.
  */
 export async function loadAcmeClient(): Promise<typeof acme> {
   const loaded = (await import('acme-client')) as typeof acme & { default?: typeof acme };
