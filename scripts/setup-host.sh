@@ -14,6 +14,7 @@ PKGS=(
   mtools dosfstools fdisk e2fsprogs util-linux cpio qemu-system-x86 ovmf systemd-boot-efi linux-image-cloud-amd64  # firmware-hooks: mtools ESPs, sfdisk/resize2fs/losetup, real systemd-boot under QEMU
   # image/: rootfs + squashfs + disk images for x86-64 and arm64, booted under QEMU in the image tests
   mmdebstrap squashfs-tools qemu-utils qemu-system-arm qemu-user-static binfmt-support socat xz-utils
+  arch-test  # mmdebstrap refuses a foreign-architecture (arm64) build without it: only a Recommends, which --no-install-recommends skips
   cryptsetup-bin  # veritysetup: the x86-64 root slot's dm-verity hash tree
   redis-server  # relay scale-out test: shared name → node map
   chromium  # browser tests: client-auth (WebCrypto P-256 signer, pairing) runs in headless Chromium

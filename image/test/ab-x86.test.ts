@@ -8,9 +8,9 @@ import t from 'tap';
 import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { QemuVm, buildDevImage, repoRoot, run, waitForHttp200 } from './support/vm.js';
+import { QemuVm, VM_BOOT_TIMEOUT_MS, buildDevImage, repoRoot, run, waitForHttp200 } from './support/vm.js';
 
-const BOOT_MS = 300_000;
+const BOOT_MS = VM_BOOT_TIMEOUT_MS;
 interface Part { node: string; start: number; size: number; name: string }
 interface BootState { booted: string; primary: string; trial: { slot: string; triesLeft: number } | null; lastBoot: string }
 

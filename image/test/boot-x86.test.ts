@@ -6,9 +6,9 @@ import t from 'tap';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QemuVm, buildDevImage, http, repoRoot, run, waitForHttp200 } from './support/vm.js';
+import { QemuVm, VM_BOOT_TIMEOUT_MS, buildDevImage, http, repoRoot, run, waitForHttp200 } from './support/vm.js';
 
-const BOOT_TIMEOUT_MS = 300_000;
+const BOOT_TIMEOUT_MS = VM_BOOT_TIMEOUT_MS;
 
 const compose = `
 x-hearth:

@@ -7,9 +7,9 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QemuVm, buildX86Image, repoRoot, run } from './support/vm.js';
+import { QemuVm, VM_BOOT_TIMEOUT_MS, buildX86Image, repoRoot, run } from './support/vm.js';
 
-const BOOT_TIMEOUT_MS = 300_000;
+const BOOT_TIMEOUT_MS = VM_BOOT_TIMEOUT_MS;
 
 // Longer than .taprc's per-file 600 s: QEMU TCG boots (and cold image builds) on a loaded 2-core machine.
 t.setTimeout(1_800_000);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SLOT_PARTITIONS, parseAutoboot } from '../../firmware-hooks/src/rpi/autoboot.js';
-import { QemuVm, repoRoot, run, waitForHttp200 } from './support/vm.js';
+import { QemuVm, VM_BOOT_TIMEOUT_MS, repoRoot, run, waitForHttp200 } from './support/vm.js';
 
 interface Part { start: number; size: number; type: string }
 
@@ -65,7 +65,7 @@ t.test('rpi image: MBR tryboot layout, firmware, and slot A boots to the agent u
   await vm.start();
   const health = await waitForHttp200(vm, '/v1/health', 600_000);
   t.match(JSON.parse(health.body), { status: 'ok', engine: 'up' }, 'agent healthy on the arm64 root, podman up');
-  await vm.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=A/, 300_000);
+  await vm.waitForSerial(/HEARTH-BOOT-COMPLETE hearth\.slot=A/, VM_BOOT_TIMEOUT_MS);
   t.match(readFileSync(vm.serialLog, 'latin1'), /hearth-health: ok slot=A/);
   t.equal(await vm.powerdown(), 0, 'clean power-off');
 });

@@ -44,6 +44,14 @@ export async function buildX86Image(outDir: string, log: (line: string) => void,
   return join(outDir, o.dev ? 'hearth-x86-64-dev.img' : 'hearth-x86-64.img');
 }
 
+/**
+ * How long a test waits for one boot (or one boot stage) under TCG. Measured on two machines of this kind: a
+ * release boot to hearth-health took 58-81 s on the first and 145 s alone on the second (AMD EPYC, where TCG is
+ * ~2.2x slower: a bare Debian boots in 51 s instead of 20-23), and with two test files booting VMs at once on its
+ * 2 cores a release boot took more than 300 s (a CI run failed there). 600 s still catches a boot that hangs.
+ */
+export const VM_BOOT_TIMEOUT_MS = 600_000;
+
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createServer();
