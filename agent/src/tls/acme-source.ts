@@ -233,7 +233,7 @@ export class AcmeCertificateSource implements CertificateSource {
         directoryUrl, accountKey, ...(accountUrl ? { accountUrl } : {}),
         ...(retry ? { backoffAttempts: retry.attempts, backoffMin: retry.minMs, backoffMax: retry.maxMs } : {}),
       });
-      if (this.opts.directoryCaPem) trustForClient(client, this.opts.directoryCaPem);
+      guardRequests(client, { caPem: this.opts.directoryCaPem, stopped: () => this.stopped });
       return client;
     };
     if (stored) {
@@ -266,15 +266,23 @@ export async function loadAcmeClient(): Promise<typeof acme> {
 }
 
 /**
- * acme-client shares one axios instance per process; to trust a private CA for this client only, its HTTP
- * layer gets an https.Agent per request. Checked so an acme-client upgrade fails loudly, not silently.
+ * acme-client's HTTP layer, wrapped (checked, so an acme-client upgrade fails loudly, not silently):
+ * - to trust a private CA (Pebble, step-ca) for this client only: acme-client shares one axios instance per process,
+ *   so each request gets an https.Agent of its own;
+ * - to abandon an order in flight once the source is stopped: acme-client cannot cancel one, and its polling retries
+ *   a failed request with back-off timers for minutes (10 attempts, 5-30 s apart). After stop() a request never
+ *   completes instead, so the order waits on nothing: no timer or socket of it keeps the process alive (measured: an
+ *   agent stopped during a re-issuance kept its test process alive for minutes, retrying against a stopped CA).
  */
-function trustForClient(client: acme.Client, caPem: string): void {
+function guardRequests(client: acme.Client, o: { caPem?: string; stopped: () => boolean }): void {
   const http = (client as unknown as { http?: { request?: unknown } }).http;
-  if (!http || typeof http.request !== 'function') throw new Error('acme-client internals changed: cannot set directoryCaPem');
-  const agent = new HttpsAgent({ ca: caPem, keepAlive: true });
+  if (!http || typeof http.request !== 'function') throw new Error('acme-client internals changed: cannot wrap its HTTP requests');
+  const agent = o.caPem ? new HttpsAgent({ ca: o.caPem, keepAlive: true }) : undefined;
   const original = http.request.bind(http) as (url: string, method: string, opts?: object) => Promise<unknown>;
-  http.request = (url: string, method: string, opts: object = {}) => original(url, method, { ...opts, httpsAgent: agent });
+  http.request = (url: string, method: string, opts: object = {}) => {
+    if (o.stopped()) return new Promise<never>(() => undefined);
+    return original(url, method, agent ? { ...opts, httpsAgent: agent } : opts);
+  };
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
