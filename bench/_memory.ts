@@ -12,7 +12,3 @@ export function memorySplitMb(pid: number): { anon: number; file: number } {
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
   return { anon: kb('Anonymous') / 1024, file: (kb('Rss') - kb('Anonymous')) / 1024 };
 }
-
-export function round(n: number): number {
-  return Math.round(n * 10) / 10;
-}

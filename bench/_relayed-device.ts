@@ -2,19 +2,18 @@
 // an ACME CA (Pebble) validated through that relay, ten apps. Memory is read twice: once the certificate for all
 // ten names has been issued (acme-client loaded by the issuance), and after a restart of the agent with the same
 // data folder (the certificate is loaded from disk, nothing is issued: what a device holds on most days).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { HearthClient } from '../agent/src/client/index.js';
 import { nodeTransport } from '../agent/src/client/node-transport.js';
-import { ZONE, startRelay } from '../relay/test/fixtures.js';
+import { ZONE, curlHttps, startRelay, waitFor } from '../relay/test/fixtures.js';
 import { webApp } from '../test-support/compose.js';
 import { newScope, removeScope } from '../test-support/engine.js';
 import { startPebble } from '../test-support/pebble.js';
-import { memorySplitMb, round, rssMb } from './_memory.js';
+import { memorySplitMb, rssMb } from './_memory.js';
+import { round } from './_stats.js';
 
-const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const APPS = 10;
 
@@ -74,15 +73,10 @@ export async function measureRelayedDevice(o: { bundle: string; dir: string; eng
     /** Until a TLS client through the relay verifies `name`'s certificate against Pebble's root. */
     const servedThroughRelay = async (name: string) => {
       writeFileSync(rootFile, await pebble.rootCaPem());
-      const deadline = Date.now() + 180_000;
-      for (;;) {
-        try {
-          await run('curl', ['-sf', '-o', '/dev/null', '--max-time', '5', '--cacert', rootFile, '--resolve', `${name}:${ports.https}:127.0.0.1`, `https://${name}:${ports.https}/`]);
-          return;
-        } catch (err) {
-          if (Date.now() > deadline) throw new Error(`${name} not served through the relay within 180 s: ${(err as Error).message}\n${agent?.log().slice(-3000)}`);
-          await sleep(1000);
-        }
+      try {
+        await waitFor(`${name} served through the relay`, async () => (await curlHttps(name, ports.https, rootFile), true), 180_000, 1000);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${agent?.log().slice(-3000)}`);
       }
     };
     const sample = async () => {

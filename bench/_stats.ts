@@ -6,3 +6,8 @@ export function median(xs: number[]): number {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/** One decimal, as the benchmarks report figures. */
+export function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

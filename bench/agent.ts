@@ -12,11 +12,11 @@ import { HearthClient } from '../agent/src/client/index.js';
 import { nodeTransport } from '../agent/src/client/node-transport.js';
 import { webApp } from '../test-support/compose.js';
 import { execConmonPids, newScope, removeScope, requireEngine } from '../test-support/engine.js';
-import { memorySplitMb, round, rssMb } from './_memory.js';
+import { memorySplitMb, rssMb } from './_memory.js';
 import { measureRelayedDevice } from './_relayed-device.js';
+import { median, round } from './_stats.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export default async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));

@@ -3,8 +3,6 @@
 // parser (agent/src/tls/client-hello.ts); a connection without a server_name cannot be routed, so it is invalid here.
 import { ACME_TLS_ALPN, MAX_CLIENT_HELLO_BYTES, parseClientHello } from '../../agent/src/tls/client-hello.js';
 
-export { MAX_CLIENT_HELLO_BYTES };
-
 export type SniResult =
   | { kind: 'incomplete' }
   | { kind: 'ok'; serverName: string; acmeAlpn: boolean }

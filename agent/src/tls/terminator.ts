@@ -10,8 +10,6 @@ import { ACME_TLS_ALPN, parseClientHello } from './client-hello.js';
 import { ReplayDuplex } from './replay-duplex.js';
 import type { CertificateSource } from './types.js';
 
-export { ACME_TLS_ALPN };
-
 export interface TlsTerminatorOptions {
   source: CertificateSource;
   handler: (req: IncomingMessage, res: ServerResponse) => void;
