@@ -1,6 +1,7 @@
 // What every screen gets: the signed client for the paired device, navigation, and the two ways to talk to the
 // owner (a polite status line and an error banner). Built once in main.ts; screens never reach for globals.
 import { DeviceClient } from '../../agent/src/client/device-client.js';
+import { retryingTransport } from '../../agent/src/client/retry-transport.js';
 import { fetchTransport } from '../../agent/src/client/transport.js';
 import { createRequestSigner } from '../../agent/src/client-auth/signer.js';
 import { signedTransport } from '../../agent/src/client-auth/signed-transport.js';
@@ -41,7 +42,8 @@ export function createContext(d: ContextDeps): AppContext {
       if (!p) throw new Error('not paired');
       if (cached?.pairing !== p) {
         const signer = createRequestSigner({ keyId: p.clientId, privateKey: p.keyPair.privateKey });
-        cached = { pairing: p, client: new DeviceClient(signedTransport(fetchTransport(ctx.origin), signer)) };
+        // Reads are retried after a network blip (a phone changing networks), each attempt signed afresh.
+        cached = { pairing: p, client: new DeviceClient(retryingTransport(signedTransport(fetchTransport(ctx.origin), signer))) };
       }
       return cached.client;
     },

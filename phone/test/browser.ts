@@ -63,3 +63,30 @@ export function screenshots(run: string): (page: Page, name: string) => Promise<
     await page.screenshot({ path: join(dir, `${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
   };
 }
+
+interface FailureReporter {
+  passing(): boolean;
+  teardown(fn: () => unknown): void;
+  comment(...args: unknown[]): void;
+}
+
+/**
+ * Records what the page asked the network and what failed (with Chromium's reason, e.g. net::ERR_NETWORK_CHANGED)
+ * and, if the test fails, prints that log and what the screen showed: a browser test that times out says why.
+ */
+export function explainOnFailure(t: FailureReporter, page: Page): void {
+  const start = Date.now();
+  const log: string[] = [];
+  const at = () => `${String(Date.now() - start).padStart(6)} ms`;
+  page.on('request', (r) => log.push(`${at()} → ${r.method()} ${r.url()}`));
+  page.on('requestfinished', (r) => log.push(`${at()} ← ${r.url()}`));
+  page.on('requestfailed', (r) => log.push(`${at()} ✗ ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('console', (m) => log.push(`${at()} console.${m.type()}: ${m.text()}`));
+  t.teardown(async () => {
+    if (t.passing()) return;
+    const screen = await page
+      .evaluate(() => JSON.stringify({ hash: location.hash, ...document.body.dataset, main: document.querySelector('main')?.innerText.slice(0, 500) }))
+      .catch((e: unknown) => `(page gone: ${(e as Error).message})`);
+    t.comment(`screen at failure: ${screen}\nthe page's network, last 80 events:\n${log.slice(-80).join('\n')}`);
+  });
+}

@@ -13,7 +13,7 @@ import { signedTransport } from '../../agent/src/client-auth/signed-transport.js
 import { DeviceClient } from '../../agent/src/client/device-client.js';
 import { fetchTransport } from '../../agent/src/client/transport.js';
 import { parsePairInput, credentialFor } from '../src/lib/pair-input.js';
-import { haveChromium, launchPhone, screenshots, CHROMIUM } from './browser.js';
+import { explainOnFailure, haveChromium, launchPhone, screenshots, CHROMIUM } from './browser.js';
 
 t.test('pair, device, store install, open, remove, invite, revoked', async (t) => {
   if (!t.ok(haveChromium(), `${CHROMIUM} is installed (scripts/setup-host.sh installs it)`)) return;
@@ -29,6 +29,7 @@ t.test('pair, device, store install, open, remove, invite, revoked', async (t) =
   const shot = screenshots('e2e');
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  explainOnFailure(t, page);
 
   // Pair by code: the confirm step shows the device ID before anything is sent.
   await page.goto(`${origin}/`);

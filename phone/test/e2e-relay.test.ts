@@ -12,7 +12,7 @@ import tls, { type DetailedPeerCertificate } from 'node:tls';
 import { startRelayedDevice } from '../../test-support/relayed-device.js';
 import { ZONE, curlHttps, waitFor } from '../../relay/test/fixtures.js';
 import { buildPhone } from '../build.mjs';
-import { haveChromium, launchPhone, screenshots, CHROMIUM } from './browser.js';
+import { explainOnFailure, haveChromium, launchPhone, screenshots, CHROMIUM } from './browser.js';
 
 /** Base64 SHA-256 of the SPKI of every CA certificate the server sends above its leaf. */
 function issuerSpkis(port: number, servername: string, ca: string): Promise<string[]> {
@@ -53,6 +53,7 @@ t.test('phone over the relay: pair, install, open, remove — all over HTTPS thr
   const shot = screenshots('e2e-relay');
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  explainOnFailure(t, page);
 
   await page.goto(`${origin}/`);
   await page.waitForSelector('body[data-screen=pair] #pair-input');

@@ -1,4 +1,5 @@
 export { HearthClient, ApiError, type HealthReport, type InstallLine, type InstallResult } from './client.js';
+export { retryingTransport, isNoAnswer, type RetryOptions } from './retry-transport.js';
 export { fetchTransport, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 export type { AppStatus, ServiceStatus, AppPhase } from '../apps/status.js';
 export type { AgentEvent } from '../events.js';
