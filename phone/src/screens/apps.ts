@@ -49,7 +49,7 @@ function appCard(ctx: AppContext, app: AppStatus, latest: string | undefined, re
     { class: 'row wrap' },
     ...(stopped ? [] : openLinks(ctx, app.urls, app.name)),
     stopped ? act('Start', () => ctx.client().start(app.id), true) : act('Stop', () => ctx.client().stop(app.id)),
-    latest && latest !== app.version ? act(`Update`, () => installWithProgress(ctx, app.id, app.name, area)) : null,
+    latest && latest !== app.version ? act(`Update`, () => installWithProgress(ctx, { id: app.id, name: app.name, version: latest }, area)) : null,
     h('button', { type: 'button', 'data-action': 'logs', onclick: () => void showLogs(ctx, app.id, logs) }, 'Logs'),
     act('Remove', async () => {
       const choice = await removeDialog(app.name);

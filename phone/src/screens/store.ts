@@ -27,7 +27,7 @@ function card(ctx: AppContext, app: StoreApp): HTMLElement {
   );
   action.addEventListener('click', () => {
     action.disabled = true;
-    void installWithProgress(ctx, app.id, app.name, area).then((ok) => {
+    void installWithProgress(ctx, app, area).then((ok) => {
       action.textContent = ok ? 'Installed' : 'Try again';
       action.disabled = ok;
     });
