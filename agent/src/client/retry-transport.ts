@@ -1,7 +1,7 @@
-// Retries a read that never got an answer because the path blipped. A phone switching networks, or any host whose
-// interfaces change (Chromium fails every request in flight with ERR_NETWORK_CHANGED when an address appears or goes
-// away), loses requests the device would have answered a moment later; showing "Device unreachable" for that is
-// wrong. Only GET and HEAD are retried: every admin write changes state and must not run twice. Wrap this *outside*
+// Retries a read that never got an answer because the path blipped. A phone switching networks loses requests the
+// device would have answered a moment later, and so does Chromium whenever it sees the host's network change: it
+// fails every request in flight with net::ERR_NETWORK_CHANGED (seen in CI about 2 s after an app container started).
+// Showing "Device unreachable" for that is wrong. Only GET and HEAD are retried: every admin write changes state and must not run twice. Wrap this *outside*
 // signedTransport, so each attempt is signed afresh (a new nonce: the device refuses a replayed signature).
 import type { Transport, TransportRequest } from './transport.js';
 
