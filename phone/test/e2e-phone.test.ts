@@ -101,24 +101,6 @@ t.test('pair, device, store install, open, remove, invite, revoked', async (t) =
   t.same(dev.agent.operations.list().map((a) => a.id), [], 'the device has no apps left');
   t.notOk(existsSync(join(dev.dataDir, 'apps', 'tiny')), 'and tiny\'s data is deleted');
 
-  // The progress stream breaks (as when a phone changes networks): the device got the request and installs; the
-  // phone, seeing no answer, follows the app's status and still ends at Open.
-  // (Playwright sends it from Node, which does not know *.hearth.test: to loopback, with the device's Host.)
-  await page.route('**/v1/catalog/install*', async (route) => {
-    const url = new URL(route.request().url());
-    const host = url.host;
-    url.hostname = '127.0.0.1';
-    await route.fetch({ url: url.href, headers: { ...route.request().headers(), host }, timeout: 180_000 }).catch((e: unknown) => t.fail(`the install reached the device: ${String(e)}`));
-    await route.abort('connectionreset');
-  });
-  await page.click('nav a[href="#/store"]');
-  await page.waitForSelector('body[data-ready=store] li[data-app=tiny]');
-  await page.click('#install-tiny');
-  await page.waitForSelector('li[data-app=tiny] a[data-open]', { timeout: 180_000 });
-  t.match(await page.textContent('li[data-app=tiny] .ok-text'), /installed and running/, 'a broken progress stream still ends at Open');
-  t.match(dev.agent.operations.list(), [{ id: 'tiny', phase: 'running' }], 'installed once, on the device');
-  await page.unroute('**/v1/catalog/install*');
-
   // Updates, then Clients: an invite link a second client can really pair with.
   await page.click('nav a[href="#/updates"]');
   await page.waitForSelector('body[data-ready=updates] #update-status');
