@@ -3,6 +3,7 @@ import type { AppStatus } from '../../../agent/src/client/index.js';
 import type { StoreApp } from '../../../agent/src/client/device-client.js';
 import type { AppContext } from '../context.js';
 import { phaseLabel } from '../lib/format.js';
+import { removeApp } from '../lib/remove-app.js';
 import { removeDialog } from '../ui/dialog.js';
 import { clear, h } from '../ui/dom.js';
 import { installWithProgress, openLinks } from '../ui/install-progress.js';
@@ -54,7 +55,7 @@ function appCard(ctx: AppContext, app: AppStatus, latest: string | undefined, re
     act('Remove', async () => {
       const choice = await removeDialog(app.name);
       if (!choice) return;
-      await ctx.client().remove(app.id, choice.keepData);
+      await removeApp(ctx.client(), app.id, choice.keepData);
       ctx.notify(choice.keepData ? `${app.name} was removed; its data was kept.` : `${app.name} and its data were removed.`);
     }),
   );
