@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildPhone } from '../build.mjs';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
@@ -47,6 +48,14 @@ export async function launchPhone(t: Teardown, secureOrigins: string[], opts: { 
     rmSync(profile, { recursive: true, force: true });
   });
   return context;
+}
+
+/** Builds the phone app into a fresh folder, removed after the test, for the device under test to serve. */
+export async function buildPhoneForTest(t: Teardown): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-phone-dist-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  await buildPhone({ outDir: dir });
+  return dir;
 }
 
 export function haveChromium(): boolean {

@@ -3,18 +3,14 @@
 // Chromium; Playwright forwards the request to the device, then fails it in the page. An install ends at Open with the
 // app installed once; a removal ends at "No apps yet" with the app and its data gone.
 import t from 'tap';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevice } from '../../test-support/device-harness.js';
-import { buildPhone } from '../build.mjs';
-import { explainOnFailure, haveChromium, launchPhone, CHROMIUM } from './browser.js';
+import { buildPhoneForTest, explainOnFailure, haveChromium, launchPhone, CHROMIUM } from './browser.js';
 
 t.test('a lost install answer still ends at Open; a lost removal answer at "No apps yet"', async (t) => {
   if (!t.ok(haveChromium(), `${CHROMIUM} is installed (scripts/setup-host.sh installs it)`)) return;
-  const phoneDir = mkdtempSync(join(tmpdir(), 'hearth-phone-dist-'));
-  t.teardown(() => rmSync(phoneDir, { recursive: true, force: true }));
-  await buildPhone({ outDir: phoneDir });
+  const phoneDir = await buildPhoneForTest(t);
   const dev = await startDevice(t, { overrides: { phoneDir } });
   const origin = dev.url.replace(/\/$/, '');
   const page = await (await launchPhone(t, [origin])).newPage();

@@ -2,24 +2,20 @@
 // by the 8-digit code, sees the device, installs `tiny` from the signed catalog with a progress bar, opens it
 // through the ingress, removes it with its data, invites a second client, and is shut out once revoked.
 import t from 'tap';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevice } from '../../test-support/device-harness.js';
 import { hostFetch } from '../../test-support/host-fetch.js';
-import { buildPhone } from '../build.mjs';
 import { generateClientKeyPair, pairWithDevice, createRequestSigner } from '../../agent/src/client-auth/index.js';
 import { signedTransport } from '../../agent/src/client-auth/signed-transport.js';
 import { DeviceClient } from '../../agent/src/client/device-client.js';
 import { fetchTransport } from '../../agent/src/client/transport.js';
 import { parsePairInput, credentialFor } from '../src/lib/pair-input.js';
-import { explainOnFailure, haveChromium, launchPhone, screenshots, CHROMIUM } from './browser.js';
+import { buildPhoneForTest, explainOnFailure, haveChromium, launchPhone, screenshots, CHROMIUM } from './browser.js';
 
 t.test('pair, device, store install, open, remove, invite, revoked', async (t) => {
   if (!t.ok(haveChromium(), `${CHROMIUM} is installed (scripts/setup-host.sh installs it)`)) return;
-  const phoneDir = mkdtempSync(join(tmpdir(), 'hearth-phone-dist-'));
-  t.teardown(() => rmSync(phoneDir, { recursive: true, force: true }));
-  await buildPhone({ outDir: phoneDir });
+  const phoneDir = await buildPhoneForTest(t);
 
   const dev = await startDevice(t, { overrides: { phoneDir } });
   const origin = dev.url.replace(/\/$/, '');

@@ -5,14 +5,10 @@
 // Pebble's intermediate (pinned by SPKI), so the secure context, WebCrypto and the service worker are the real ones.
 import t from 'tap';
 import { X509Certificate, createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls, { type DetailedPeerCertificate } from 'node:tls';
 import { startRelayedDevice } from '../../test-support/relayed-device.js';
 import { ZONE, curlHttps, waitFor } from '../../relay/test/fixtures.js';
-import { buildPhone } from '../build.mjs';
-import { explainOnFailure, haveChromium, launchPhone, screenshots, CHROMIUM } from './browser.js';
+import { buildPhoneForTest, explainOnFailure, haveChromium, launchPhone, screenshots, CHROMIUM } from './browser.js';
 
 /** Base64 SHA-256 of the SPKI of every CA certificate the server sends above its leaf. */
 function issuerSpkis(port: number, servername: string, ca: string): Promise<string[]> {
@@ -38,9 +34,7 @@ function spki(der: Buffer): string {
 
 t.test('phone over the relay: pair, install, open, remove — all over HTTPS through the relay', { timeout: 300_000 }, async (t) => {
   if (!t.ok(haveChromium(), `${CHROMIUM} is installed (scripts/setup-host.sh installs it)`)) return;
-  const phoneDir = mkdtempSync(join(tmpdir(), 'hearth-phone-dist-'));
-  t.teardown(() => rmSync(phoneDir, { recursive: true, force: true }));
-  await buildPhone({ outDir: phoneDir });
+  const phoneDir = await buildPhoneForTest(t);
 
   const { dev, domain, relay: { ports }, rootPath: root, rootPem } = await startRelayedDevice(t, { phoneDir });
   const origin = `https://${domain}:${ports.https}`;
