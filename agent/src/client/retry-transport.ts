@@ -1,8 +1,9 @@
 // Retries a read that never got an answer because the path blipped. A phone switching networks loses requests the
 // device would have answered a moment later, and so does Chromium whenever it sees the host's network change: it
 // fails every request in flight with net::ERR_NETWORK_CHANGED (seen in CI about 2 s after an app container started).
-// Showing "Device unreachable" for that is wrong. Only GET and HEAD are retried: every admin write changes state and must not run twice. Wrap this *outside*
-// signedTransport, so each attempt is signed afresh (a new nonce: the device refuses a replayed signature).
+// Showing "Device unreachable" for that is wrong. Only GET and HEAD are retried: every admin write changes state and
+// must not run twice. Wrap this *outside* signedTransport, so each attempt is signed afresh (a new nonce: the device
+// refuses a replayed signature).
 import type { Transport, TransportRequest } from './transport.js';
 
 export interface RetryOptions {
@@ -39,5 +40,6 @@ export function retryingTransport(inner: Transport, opts: RetryOptions = {}): Tr
 export function isNoAnswer(err: unknown): boolean {
   if (err instanceof TypeError) return !/invalid url|failed to parse url/i.test(err.message);
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && code !== 'ERR_INVALID_URL';
+  // System error codes only (ECONNRESET…); Node's own ERR_* codes are programming errors, not network blips.
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
