@@ -16,8 +16,10 @@ async function main(): Promise<void> {
   if (boot.kind === 'applied') agent.logger.info({ file: bootConfigPath, sections: boot.sections }, 'boot partition configuration applied');
   if (boot.kind === 'rejected') agent.logger.error({ file: bootConfigPath }, `${boot.reason}: ignored, starting without it`);
   await agent.start();
-  if (agent.device && !agent.device.paired()) process.stderr.write(await agent.device.pairingBanner());
   notifier.ready('running');
+  // After READY: drawing the QR code loads and runs a module of its own (~1 s under the image's emulated boot), and
+  // nothing that waits for the agent needs the banner.
+  if (agent.device && !agent.device.paired()) process.stderr.write(await agent.device.pairingBanner());
   // The watchdog is fed only while the event loop turns and the engine answered recently.
   let engineOk = true;
   const probe = setInterval(() => void agent.engine.ping().then(() => (engineOk = true), () => (engineOk = false)), 10_000);
