@@ -1,14 +1,15 @@
 // Answers lost on the way back (as when a phone changes networks, or Chromium fails requests in flight when it sees
 // the host's interfaces change): the device did the work, the page saw the request fail. Real agent on podman, real
 // Chromium; Playwright forwards the request to the device, then fails it in the page. An install ends at Open with the
-// app installed once; a removal ends at "No apps yet" with the app and its data gone.
+// app installed once; a stop and a start each end with the app in that state, sent once; a removal ends at "No apps
+// yet" with the app and its data gone.
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevice } from '../../test-support/device-harness.js';
 import { buildPhoneForTest, explainOnFailure, haveChromium, launchPhone, CHROMIUM } from './browser.js';
 
-t.test('a lost install answer still ends at Open; a lost removal answer at "No apps yet"', async (t) => {
+t.test('a lost install answer still ends at Open; lost stop and start answers at Start and Stop; a lost removal answer at "No apps yet"', async (t) => {
   if (!t.ok(haveChromium(), `${CHROMIUM} is installed (scripts/setup-host.sh installs it)`)) return;
   const phoneDir = await buildPhoneForTest(t);
   const dev = await startDevice(t, { overrides: { phoneDir } });
@@ -49,16 +50,28 @@ t.test('a lost install answer still ends at Open; a lost removal answer at "No a
   t.notOk(await page.isVisible('.error:not([hidden])'), 'no error shown');
   t.ok(existsSync(join(dev.dataDir, 'apps', 'tiny')), 'tiny has a data folder');
 
-  // Remove, deleting the data: the device removes it (the page's request fails); the phone finds it gone.
+  // Stop, then start again: the device acts on each (its containers go, then come back); the page sees each fail.
   await page.unroute('**/v1/catalog/install*');
-  await loseAnswers('**/v1/apps/tiny?*');
+  await loseAnswers('**/v1/apps/tiny/st*');
   await page.click('nav a[href="#/apps"]');
-  await page.waitForSelector('body[data-ready=apps] li[data-app=tiny]');
+  await page.waitForSelector('body[data-ready=apps] li[data-app=tiny] button[data-action=stop]');
+  await page.click('li[data-app=tiny] button[data-action=stop]');
+  await page.waitForSelector('li[data-app=tiny] button[data-action=start]', { timeout: 120_000 });
+  t.match(dev.agent.operations.list(), [{ id: 'tiny', desired: 'stopped' }], 'stopped on the device');
+  await page.click('li[data-app=tiny] button[data-action=start]');
+  await page.waitForSelector('li[data-app=tiny] button[data-action=stop]', { timeout: 120_000 });
+  t.match(dev.agent.operations.list(), [{ id: 'tiny', desired: 'running' }], 'running again on the device');
+  t.same(forwarded, ['POST 200', 'POST 200', 'POST 200'], 'one stop and one start reached the device; neither was sent again');
+  t.notOk(await page.isVisible('.error:not([hidden])'), 'no error shown');
+
+  // Remove, deleting the data: the device removes it (the page's request fails); the phone finds it gone.
+  await page.unroute('**/v1/apps/tiny/st*');
+  await loseAnswers('**/v1/apps/tiny?*');
   await page.click('li[data-app=tiny] button[data-action=remove]');
   await page.check('dialog input[value=delete]');
   await page.click('dialog button[type=submit]');
   await page.waitForSelector('text=No apps yet', { timeout: 120_000 });
-  t.same(forwarded, ['POST 200', 'DELETE 200'], 'one removal reached the device; it was not sent again');
+  t.same(forwarded, ['POST 200', 'POST 200', 'POST 200', 'DELETE 200'], 'one removal reached the device; it was not sent again');
   t.same(dev.agent.operations.list(), [], 'the device has no apps');
   t.notOk(existsSync(join(dev.dataDir, 'apps', 'tiny')), 'and tiny\'s data is deleted');
   t.notOk(await page.isVisible('.error:not([hidden])'), 'no error shown');

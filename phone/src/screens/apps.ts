@@ -3,6 +3,7 @@ import type { AppStatus } from '../../../agent/src/client/index.js';
 import type { StoreApp } from '../../../agent/src/client/device-client.js';
 import type { AppContext } from '../context.js';
 import { phaseLabel } from '../lib/format.js';
+import { setAppPower } from '../lib/app-power.js';
 import { removeApp } from '../lib/remove-app.js';
 import { removeDialog } from '../ui/dialog.js';
 import { clear, h } from '../ui/dom.js';
@@ -49,7 +50,7 @@ function appCard(ctx: AppContext, app: AppStatus, latest: string | undefined, re
     'div',
     { class: 'row wrap' },
     ...(stopped ? [] : openLinks(ctx, app.urls, app.name)),
-    stopped ? act('Start', () => ctx.client().start(app.id), true) : act('Stop', () => ctx.client().stop(app.id)),
+    stopped ? act('Start', () => setAppPower(ctx.client(), app.id, 'running'), true) : act('Stop', () => setAppPower(ctx.client(), app.id, 'stopped')),
     latest && latest !== app.version ? act(`Update`, () => installWithProgress(ctx, { id: app.id, name: app.name, version: latest }, area)) : null,
     h('button', { type: 'button', 'data-action': 'logs', onclick: () => void showLogs(ctx, app.id, logs) }, 'Logs'),
     act('Remove', async () => {
