@@ -11,9 +11,11 @@ import { lazyValidatorFactory, type Factory } from '../../src/api/lazy-validator
 const Body = Type.Object({ name: Type.String({ minLength: 1 }), size: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
 const Params = Type.Object({ id: Type.String({ pattern: '^[a-z]+$' }) });
 
+const fastifysOwn = () => AjvCompiler() as unknown as Factory;
+
 /** fastify's own factory, counting the Ajv instances it builds and the schemas it compiles. */
 function countingFactory(): { factory: Factory; builds: () => number; compiled: string[] } {
-  const real = AjvCompiler() as unknown as Factory;
+  const real = fastifysOwn();
   let builds = 0;
   const compiled: string[] = [];
   const factory: Factory = (externals, options) => {
@@ -27,7 +29,7 @@ function countingFactory(): { factory: Factory; builds: () => number; compiled: 
   return { factory, builds: () => builds, compiled };
 }
 
-function server(factory: Factory) {
+function server(factory: Factory = fastifysOwn()) {
   const app = Fastify({ ...fastifyOptions(pino({ level: 'silent' }), 'test', 1024), schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory(factory) } } });
   app.post('/things/:id', { schema: { body: Body, params: Params } }, async (req) => ({ got: req.body }));
   app.get('/other', { schema: { querystring: Type.Object({ n: Type.Integer() }) } }, async (req) => req.query);
@@ -55,7 +57,7 @@ t.test('nothing is compiled at start-up; each schema on its route first request,
 });
 
 t.test('invalid requests get fastify\'s 400 naming the field, first call and later ones', async (t) => {
-  const app = server(AjvCompiler() as unknown as Factory);
+  const app = server();
   t.teardown(() => app.close());
   for (const [payload, field] of [[{ name: '', size: 1 }, '/name'], [{ name: 'a', size: -1 }, '/size'], [{ name: 'a' }, "'size'"]] as const) {
     const res = await app.inject({ method: 'POST', url: '/things/abc', payload });
@@ -73,7 +75,7 @@ t.test('invalid requests get fastify\'s 400 naming the field, first call and lat
 });
 
 t.test('a header schema is refused when the route is registered', async (t) => {
-  const app = server(AjvCompiler() as unknown as Factory);
+  const app = server();
   t.teardown(() => app.close());
   app.get('/h', { schema: { headers: Type.Object({ 'X-Thing': Type.String() }) } }, async () => 'x');
   await t.rejects(async () => {
