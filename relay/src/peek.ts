@@ -19,6 +19,7 @@ export function peek<T>(
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('error', onEnd);
+      socket.off('close', onEnd);
       socket.pause();
       if (err) reject(err);
       else resolve({ result: result as T, data });
@@ -35,5 +36,8 @@ export function peek<T>(
     socket.on('data', onData);
     socket.once('end', onEnd);
     socket.once('error', onEnd);
+    // Destroyed by the relay (shutdown, caps) without 'end' or 'error': without this the timer and the socket it
+    // holds would live on until the hello timeout.
+    socket.once('close', onEnd);
   });
 }

@@ -110,6 +110,12 @@ export class RelayServer {
 
   private stopHeartbeat = (): void => undefined;
 
+  /** Connections on the public ports counted against maxClientConnections (clients, and data connections until
+   * their hello is read), and device tunnels held here. */
+  stats(): { clientConnections: number; tunnels: number } {
+    return { clientConnections: this.clients.size, tunnels: this.registry.size };
+  }
+
   async close(): Promise<void> {
     this.stopHeartbeat();
     for (const s of this.servers) s.close();

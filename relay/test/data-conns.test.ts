@@ -81,16 +81,20 @@ t.test('data port unreachable from the device: clients are still served through 
 
 t.test('spares do not count against the client cap of the public port', async (t) => {
   const dir = await tempDir(t);
-  const { ports, tunnelCert } = await startRelay(t, dir, { limits: { maxClientConnections: 1 } as never });
+  const { relay, ports, tunnelCert } = await startRelay(t, dir, { limits: { maxClientConnections: 1 } as never });
   const device = await startDevice(t, dir, { relays: [`tls://127.0.0.1:${ports.tunnel}`], ca: tunnelCert.certPem, dataSpares: { min: 2 } });
   await waitFor('two spares held on the public port', () => device.client.status()[0]!.data?.spares === 2);
   const name = `app.${device.deviceId}.${ZONE}`;
   t.match(await curlHttps(name, ports.https, device.cert.cert), `as ${name}`, 'the one client allowed gets in');
   t.equal(device.client.status()[0]!.data?.used, 1);
   await waitFor('spares back', () => (device.client.status()[0]!.data?.spares ?? 0) >= 2);
+  // A replacement spare counts as a client until the relay has read its hello: wait for that, or the held
+  // connection below could be the one over the cap and the curl after it let in.
+  await waitFor('the relay has read every hello', () => relay.stats().clientConnections === 0);
   const held = connect(ports.https, '127.0.0.1');
   t.teardown(() => held.destroy());
   await new Promise((r) => held.once('connect', r));
+  await waitFor('the held connection counted', () => relay.stats().clientConnections === 1);
   await t.rejects(curlHttps(name, ports.https, device.cert.cert), 'a second client at once is over the cap');
 });
 

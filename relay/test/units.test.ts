@@ -73,3 +73,20 @@ t.test('memory store mirrors redis semantics; route keys', async (t) => {
   t.same(routeKeys('app.dev.zone'), ['app.dev.zone', '*.dev.zone']);
   t.same(routeKeys('localhost'), ['localhost']);
 });
+
+t.test('peek: a connection destroyed mid-header rejects at once, not at the deadline', async (t) => {
+  const { createServer, connect } = await import('node:net');
+  const { peek } = await import('../src/peek.js');
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const accepted = new Promise<import('node:net').Socket>((r) => server.once('connection', r));
+  const client = connect((server.address() as import('node:net').AddressInfo).port, '127.0.0.1');
+  t.teardown(() => client.destroy());
+  const socket = await accepted;
+  const started = Date.now();
+  const peeking = peek(socket, () => ({ kind: 'incomplete' as const }), 1024, 60_000);
+  socket.destroy();
+  await t.rejects(peeking, /closed before a complete header/);
+  t.ok(Date.now() - started < 30_000, 'rejected long before the 60 s deadline');
+});
