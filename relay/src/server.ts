@@ -59,6 +59,12 @@ export class RelayServer {
     return this.registry.size;
   }
 
+  /** Connections on the public ports counted against maxClientConnections: clients, and devices' data connections
+   * until their hello has been read. */
+  get clientConnections(): number {
+    return this.clients.size;
+  }
+
   async start(): Promise<RelayAddresses> {
     const { config } = this;
     const cluster = config.cluster;
@@ -109,12 +115,6 @@ export class RelayServer {
   }
 
   private stopHeartbeat = (): void => undefined;
-
-  /** Connections on the public ports counted against maxClientConnections (clients, and data connections until
-   * their hello is read), and device tunnels held here. */
-  stats(): { clientConnections: number; tunnels: number } {
-    return { clientConnections: this.clients.size, tunnels: this.registry.size };
-  }
 
   async close(): Promise<void> {
     this.stopHeartbeat();

@@ -21,6 +21,7 @@ t.test('TLS clients ride spare data connections; port 80 and clients beyond the 
     dataSpares: { busyMs: 1500 },
   });
   await waitFor('one spare while idle', () => device.client.status()[0]!.data?.spares === 1);
+  await waitFor('the relay has read its hello', () => relay.clientConnections === 0);
   await new Promise((r) => setTimeout(r, 200));
   t.equal(device.client.status()[0]!.data?.spares, 1, 'an idle device keeps one spare');
   const name = `app.${device.deviceId}.${ZONE}`;
@@ -49,6 +50,7 @@ t.test('TLS clients ride spare data connections; port 80 and clients beyond the 
   t.equal(device.client.status()[0]!.data!.used, beforeAcme, 'the ACME validation did not use a data connection');
 
   await waitFor('four spares while clients arrive', () => device.client.status()[0]!.data?.spares === 4);
+  await waitFor('the relay has read their hellos', () => relay.clientConnections === 0);
   const used = device.client.status()[0]!.data!.used;
   const bodies = await Promise.all(Array.from({ length: 8 }, (_, i) => curlHttps(`c${i}.${device.deviceId}.${ZONE}`, ports.https, device.cert.cert)));
   t.same(bodies, Array.from({ length: 8 }, (_, i) => `hi c${i}.${device.deviceId}.${ZONE}\n`), '8 concurrent clients all served');
@@ -90,11 +92,11 @@ t.test('spares do not count against the client cap of the public port', async (t
   await waitFor('spares back', () => (device.client.status()[0]!.data?.spares ?? 0) >= 2);
   // A replacement spare counts as a client until the relay has read its hello: wait for that, or the held
   // connection below could be the one over the cap and the curl after it let in.
-  await waitFor('the relay has read every hello', () => relay.stats().clientConnections === 0);
+  await waitFor('the relay has read every hello', () => relay.clientConnections === 0);
   const held = connect(ports.https, '127.0.0.1');
   t.teardown(() => held.destroy());
   await new Promise((r) => held.once('connect', r));
-  await waitFor('the held connection counted', () => relay.stats().clientConnections === 1);
+  await waitFor('the held connection counted', () => relay.clientConnections === 1);
   await t.rejects(curlHttps(name, ports.https, device.cert.cert), 'a second client at once is over the cap');
 });
 
