@@ -2,14 +2,15 @@
 // the host's interfaces change): the device did the work, the page saw the request fail. Real agent on podman, real
 // Chromium; Playwright forwards the request to the device, then fails it in the page. An install ends at Open with the
 // app installed once; a stop and a start each end with the app in that state, sent once; a removal ends at "No apps
-// yet" with the app and its data gone.
+// yet" with the app and its data gone; unpairing the phone ends at Pair with the phone revoked, sent once.
 import t from 'tap';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDevice } from '../../test-support/device-harness.js';
 import { buildPhoneForTest, explainOnFailure, haveChromium, launchPhone, CHROMIUM } from './browser.js';
 
-t.test('a lost install answer still ends at Open; lost stop and start answers at Start and Stop; a lost removal answer at "No apps yet"', async (t) => {
+t.test('a lost install answer still ends at Open; lost stop and start answers at Start and Stop; a lost removal answer at "No apps yet"; a lost unpair at Pair', async (t) => {
   if (!t.ok(haveChromium(), `${CHROMIUM} is installed (scripts/setup-host.sh installs it)`)) return;
   const phoneDir = await buildPhoneForTest(t);
   const dev = await startDevice(t, { overrides: { phoneDir } });
@@ -75,4 +76,16 @@ t.test('a lost install answer still ends at Open; lost stop and start answers at
   t.same(dev.agent.operations.list(), [], 'the device has no apps');
   t.notOk(existsSync(join(dev.dataDir, 'apps', 'tiny')), 'and tiny\'s data is deleted');
   t.notOk(await page.isVisible('.error:not([hidden])'), 'no error shown');
+
+  // Unpair this phone: the device revokes it (the page's request fails); the phone's check is refused as revoked,
+  // which shows the request arrived, so the phone forgets the device instead of showing an error.
+  await page.unroute('**/v1/apps/tiny?*');
+  await loseAnswers('**/v1/clients/*');
+  await page.click('nav a[href="#/clients"]');
+  await page.click('body[data-ready=clients] li[data-client] button[data-action=revoke]');
+  await page.click('dialog button[type=submit]');
+  await page.waitForSelector('#pair-input', { timeout: 60_000 });
+  t.same(forwarded.slice(4), ['DELETE 200'], 'one revocation reached the device; it was not sent again');
+  const { clients } = JSON.parse(await readFile(join(dev.dataDir, 'auth', 'clients.json'), 'utf8')) as { clients: Array<{ revokedAt?: string }> };
+  t.match(clients, [{ revokedAt: String }], 'the phone is revoked on the device');
 });

@@ -2,6 +2,7 @@
 import type { PairedClient } from '../../../agent/src/client/device-client.js';
 import type { AppContext } from '../context.js';
 import { inviteLink } from '../lib/pair-input.js';
+import { revokeClient } from '../lib/revoke-client.js';
 import { confirmDialog } from '../ui/dialog.js';
 import { clear, h } from '../ui/dom.js';
 import { qrImage } from '../ui/qr.js';
@@ -32,7 +33,7 @@ function clientCard(ctx: AppContext, c: PairedClient, isMe: boolean, refresh: ()
         : `${c.name} will no longer be able to manage your Hearth.`;
       if (!(await confirmDialog(isMe ? 'Unpair this phone?' : `Remove ${c.name}?`, text, isMe ? 'Unpair' : 'Remove'))) return;
       try {
-        await ctx.client().revokeClient(c.id);
+        await revokeClient(ctx.client(), c.id);
         if (isMe) {
           await ctx.forget();
           ctx.go('/pair');
