@@ -57,6 +57,27 @@ t.test('the request never arrived: checked, then sent again', async (t) => {
   t.same(d.calls, ['revoke me', 'list', 'revoke me']);
 });
 
+t.test('sent again after the first arrived late: the device\'s "not active" or "revoked" means done', async (t) => {
+  for (const id of ['other', 'me']) {
+    const d = device({ loseAnswers: 1, actBeforeLosing: false });
+    const revoke = d.client.revokeClient;
+    let first = true;
+    // The check runs before the first request lands; the request lands just before it is sent again.
+    d.client.revokeClient = async (target: string) => {
+      if (first) {
+        first = false;
+        return revoke(target);
+      }
+      d.calls.push(`revoke ${target}`);
+      throw target === 'me'
+        ? new ApiError(403, 'HEARTH_AUTH_REVOKED', 'this client has been revoked')
+        : new ApiError(404, 'HEARTH_CLIENT_UNKNOWN', `no active client ${target}`);
+    };
+    await revokeClient(d.client, id);
+    t.same(d.calls, [`revoke ${id}`, 'list', `revoke ${id}`], id);
+  }
+});
+
 t.test('lost twice, or refused for another reason: the owner sees it', async (t) => {
   const d = device({ loseAnswers: 2, actBeforeLosing: false });
   await t.rejects(revokeClient(d.client, 'other'), TypeError);

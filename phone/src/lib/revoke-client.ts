@@ -12,9 +12,19 @@ export async function revokeClient(client: Pick<DeviceClient, 'revokeClient' | '
       try {
         return !(await client.clients()).some((c) => c.id === id && c.revokedAt === undefined);
       } catch (err) {
-        if (err instanceof ApiError && err.code === 'HEARTH_AUTH_REVOKED') return true;
+        if (isRevokedMe(err)) return true;
         throw err;
       }
     },
+    // Sent again: the first request may still have arrived late; the device then says the client is not active
+    // (404) or, for this phone, that it is revoked. Both mean done.
+    () =>
+      client.revokeClient(id).catch((again: unknown) => {
+        if (!(isRevokedMe(again) || (again instanceof ApiError && again.status === 404))) throw again;
+      }),
   );
+}
+
+function isRevokedMe(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 'HEARTH_AUTH_REVOKED';
 }
