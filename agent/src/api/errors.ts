@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppNotFound, ManifestRejected } from '../apps/operations.js';
 import { AppLockedError } from '../lifecycle/locks.js';
+import { HttpError } from '../auth/http-error.js';
 
 export interface ApiErrorBody {
   error: string;
@@ -14,6 +15,9 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody }
   if (err instanceof ManifestRejected) return { status: 400, body: { error: 'manifest-rejected', message: err.message, issues: err.issues } };
   if (err instanceof AppNotFound) return { status: 404, body: { error: 'not-found', message: err.message } };
   if (err instanceof AppLockedError) return { status: 409, body: { error: 'busy', message: err.message } };
+  // Pairing and owner auth name their refusal (HEARTH_AUTH_REVOKED, HEARTH_PAIR_LOCKED...): a client acts on the code,
+  // as the phone does when its own unpairing answer was lost and the device now refuses it as revoked.
+  if (err instanceof HttpError) return { status: err.statusCode, body: { error: err.code, message: err.message } };
   if (!err || typeof err !== 'object') return { status: 500, body: { error: 'internal', message: String(err) } };
   const fe = err as FastifyError;
   if (fe.validation) return { status: 400, body: { error: 'bad-request', message: `the request is not valid: ${fe.message}` } };

@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import { errorHandler, toApiError } from '../../src/api/errors.js';
 import { AppNotFound, ManifestRejected } from '../../src/apps/operations.js';
 import { AppLockedError } from '../../src/lifecycle/locks.js';
+import { HttpError } from '../../src/auth/http-error.js';
 
 t.test('agent errors map to 400 / 404 / 409 with a stable code', async (t) => {
   const issues = [{ path: 'services.web.image', message: 'is required' }];
@@ -21,6 +22,11 @@ t.test('fastify validation errors and other 4xx keep their status', async (t) =>
   t.same(toApiError(tooLarge), { status: 413, body: { error: 'too-large', message: 'Request body is too large' } });
   const missing = Object.assign(new Error('the app store has no app called x'), { statusCode: 404 });
   t.same(toApiError(missing), { status: 404, body: { error: 'not-found', message: 'the app store has no app called x' } });
+});
+
+t.test('pairing and auth refusals keep their own code (the phone acts on HEARTH_AUTH_REVOKED)', async (t) => {
+  t.same(toApiError(new HttpError(403, 'HEARTH_AUTH_REVOKED', 'this client has been revoked')), { status: 403, body: { error: 'HEARTH_AUTH_REVOKED', message: 'this client has been revoked' } });
+  t.same(toApiError(new HttpError(429, 'HEARTH_PAIR_LOCKED', 'too many pairing attempts')), { status: 429, body: { error: 'HEARTH_PAIR_LOCKED', message: 'too many pairing attempts' } });
 });
 
 t.test('anything else is a 500 that keeps its message', async (t) => {
