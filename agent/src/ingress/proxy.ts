@@ -65,7 +65,7 @@ export class Ingress {
         // A retry goes on a new connection (agent: false), never on another pooled one that may be just as stale.
         { host: up.ip, port: up.port, method: req.method, path: req.url, headers: forwardedHeaders(req), agent: fresh ? false : this.upstreamAgent },
         (upstreamRes) => {
-          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, upstreamRes.rawHeaders);
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, returnedHeaders(upstreamRes));
           upstreamRes.pipe(res);
           upstreamRes.once('error', () => res.destroy());
         },
@@ -175,14 +175,29 @@ export function hostOf(req: IncomingMessage): string {
   return raw.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase();
 }
 
-// Hop-by-hop (RFC 9110 section 7.6.1): they describe the client's connection to the ingress, not the ingress's pooled
-// one to the app. Forwarded, a client's `Connection: close` made the app close every pooled connection.
+// Hop-by-hop (RFC 9110 section 7.6.1): they describe one connection, client to ingress or ingress to app, and are
+// not passed across. Forwarded, a client's `Connection: close` made the app close every pooled connection, and an
+// app's (busybox httpd says it on every answer) closed the client's kept-alive connection after every response.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
+
+/** The hop-by-hop names for one message: the fixed ones and those its Connection header lists. */
+function hopByHop(connection: string | undefined): Set<string> {
+  return new Set([...HOP_BY_HOP, ...(connection ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)]);
+}
+
+/** The app's response headers as a raw list (repeated ones such as Set-Cookie kept apart), hop-by-hop ones left out. */
+function returnedHeaders(res: IncomingMessage): string[] {
+  const drop = hopByHop(res.headers.connection);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+    if (!drop.has(res.rawHeaders[i]!.toLowerCase())) out.push(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  }
+  return out;
+}
 
 function forwardedHeaders(req: IncomingMessage): http.OutgoingHttpHeaders {
   const h: http.OutgoingHttpHeaders = { ...req.headers };
-  const named = (req.headers.connection ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
-  for (const name of [...HOP_BY_HOP, ...named]) delete h[name];
+  for (const name of hopByHop(req.headers.connection)) delete h[name];
   const prior = req.headers['x-forwarded-for'];
   const addr = req.socket.remoteAddress ?? '';
   h['x-forwarded-for'] = prior ? `${prior}, ${addr}` : addr;
