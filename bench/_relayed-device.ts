@@ -28,7 +28,7 @@ export interface RelayedDeviceFigures {
   relayed_restart_issuances: number;
 }
 
-export async function measureRelayedDevice(o: { bundle: string; dir: string; engineSocket: string }): Promise<RelayedDeviceFigures> {
+export async function measureRelayedDevice(o: { bundle: string; dir: string; engineSocket: string; nodeFlags: readonly string[]; env: Record<string, string> }): Promise<RelayedDeviceFigures> {
   const teardowns: Array<() => unknown> = [];
   const t = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
   const scope = newScope('bench-relayed');
@@ -57,7 +57,7 @@ export async function measureRelayedDevice(o: { bundle: string; dir: string; eng
     }));
     const client = new HearthClient(nodeTransport({ socketPath }));
     const start = async () => {
-      const proc = spawn(process.execPath, ['--max-semi-space-size=1', o.bundle], { env: { ...process.env, HEARTH_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(process.execPath, [...o.nodeFlags, o.bundle], { env: { ...process.env, ...o.env, HEARTH_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -18,6 +18,17 @@ import { median, round } from './_stats.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Measure what a device runs: node's flags and the malloc settings of the device's unit file. For an experiment,
+ * AGENT_BENCH_NODE_FLAGS adds flags and MALLOC_* variables set for the run override the unit's (both recorded in
+ * the RESULT line when used). The bare-node baseline runs with neither.
+ */
+const DEVICE = deviceNodeSettings(join(ROOT, 'image/overlay/common/etc/systemd/system/hearth-agent.service'));
+const EXTRA_FLAGS = process.env.AGENT_BENCH_NODE_FLAGS?.trim() ?? '';
+const NODE_FLAGS = [...DEVICE.flags, ...(EXTRA_FLAGS ? EXTRA_FLAGS.split(/\s+/) : [])];
+const RUN_MALLOC_ENV: Record<string, string> = {};
+for (const [k, v] of Object.entries(process.env)) if (k.startsWith('MALLOC_') && v !== undefined) RUN_MALLOC_ENV[k] = v;
+const AGENT_ENV: Record<string, string> = { ...DEVICE.env, ...RUN_MALLOC_ENV };
 export default async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
   const scope = newScope('bench');
@@ -35,8 +46,7 @@ export default async function main(): Promise<void> {
     stopTimeoutSeconds: 2,
   };
   writeFileSync(join(dir, 'agent.json'), JSON.stringify(config));
-  // The node flags of image/overlay/common/etc/systemd/system/hearth-agent.service: measure what a device runs.
-  const agent = spawn(process.execPath, ['--max-semi-space-size=1', bundle], { env: { ...process.env, HEARTH_CONFIG: join(dir, 'agent.json') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const agent = spawn(process.execPath, [...NODE_FLAGS, bundle], { env: { ...process.env, ...AGENT_ENV, HEARTH_CONFIG: join(dir, 'agent.json') }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = new HearthClient(nodeTransport({ socketPath: config.api.socketPath }));
@@ -78,7 +88,8 @@ export default async function main(): Promise<void> {
     }
     const notRunning = (await client.listApps()).filter((a) => a.phase !== 'running').map((a) => `${a.id}: ${a.phase}`);
     if (notRunning.length) console.log(`not running at the RSS sample: ${notRunning.join(', ')}`);
-    const bareNode = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    const bareEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLOC_')));
+    const bareNode = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: bareEnv });
     await sleep(1000);
     const bareRss = rssMb(bareNode.pid!);
     const bareSplit = memorySplitMb(bareNode.pid!);
@@ -115,7 +126,8 @@ export default async function main(): Promise<void> {
     agent.kill('SIGTERM');
     await new Promise((r) => agent.once('exit', r));
     removeScope(scope);
-    const relayed = await measureRelayedDevice({ bundle, dir, engineSocket: config.engine.socketPath });
+    // AGENT_BENCH_SKIP_RELAYED=1 leaves the second phase out (quicker experiments on the first one's figures).
+    const relayed = process.env.AGENT_BENCH_SKIP_RELAYED === '1' ? {} : await measureRelayedDevice({ bundle, dir, engineSocket: config.engine.socketPath, nodeFlags: NODE_FLAGS, env: AGENT_ENV });
 
     const result = {
       idle_rss_mb: round(idleRss),
@@ -140,9 +152,13 @@ export default async function main(): Promise<void> {
       noop_reconcile_ms: round(median(passes)),
       baseline_engine_list_ms: round(median(listMs)),
       ...relayed,
+      ...(EXTRA_FLAGS ? { agent_node_flags: NODE_FLAGS.join(' ') } : {}),
+      ...(Object.keys(RUN_MALLOC_ENV).length ? { agent_env: AGENT_ENV } : {}),
       goals: { idle_rss_mb: 60, install_to_healthy_ms: 2000, update_downtime_failed_requests: 0 },
     };
     console.log(`idle RSS ${result.idle_rss_mb} MB (${result.idle_rss_min_mb}–${result.idle_rss_max_mb} over the next minute) = ${result.idle_anon_mb} anonymous + ${result.idle_file_backed_mb} file-backed (bare node ${result.bare_node_rss_mb} = ${result.bare_node_anon_mb} + ${result.bare_node_file_backed_mb}); podman keeps ${result.exec_conmons} conmons of finished health-check execs (${result.exec_conmons_pss_mb} MB PSS); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
+    // A failed request during the update is the figure that must stay 0: show what the agent logged about it.
+    if (update.failed) console.log(`the agent's warnings and errors in this run:\n${warningsOf(stderr)}`);
     console.log(`update under load: ${update.failed}/${update.total} failed ${JSON.stringify(update.reasons)} (stop+start: ${recreate.failed}/${recreate.total} ${JSON.stringify(recreate.reasons)}); no-op pass ${result.noop_reconcile_ms} ms (engine list ${result.baseline_engine_list_ms} ms)`);
     console.log(`RESULT ${JSON.stringify(result)}`);
   } finally {
@@ -197,6 +213,20 @@ function podmanRunToAnswerMs(name: string): number {
 }
 
 /** Four keep-alive clients hammer the app while `action` runs; counts requests that did not get a 200. */
+/** The node flags of the unit's `ExecStart=/usr/bin/node [flags] BUNDLE` and its `Environment=MALLOC_*` settings. */
+function deviceNodeSettings(unitFile: string): { flags: string[]; env: Record<string, string> } {
+  const unit = readFileSync(unitFile, 'utf8');
+  const exec = /^ExecStart=\/usr\/bin\/node((?: --\S+)*) \S+$/m.exec(unit);
+  if (!exec) throw new Error(`${unitFile}: no "ExecStart=/usr/bin/node [--flags] BUNDLE" line`);
+  const env = Object.fromEntries([...unit.matchAll(/^Environment=(MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+  return { flags: exec[1]!.trim().split(/\s+/).filter(Boolean), env };
+}
+
+/** pino lines at warn (40) or above from the agent's output, one per line. */
+function warningsOf(output: string): string {
+  return output.split('\n').filter((line) => /^\{.*"level":([4-9]\d)/.test(line)).join('\n') || '(none)';
+}
+
 async function load(port: number, host: string, action: () => Promise<void>): Promise<{ total: number; failed: number; reasons: Record<string, number> }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   let total = 0;
@@ -209,19 +239,22 @@ async function load(port: number, host: string, action: () => Promise<void>): Pr
   let running = true;
   const one = () =>
     new Promise<void>((resolve) => {
+      // Each request counts once: a response cut off after its headers emits no 'end' and no request 'error', only
+      // 'close' with res.complete false, so it is counted there (before, it left its worker waiting for ever).
+      let counted = false;
+      const done = (reason?: string) => {
+        if (counted) return;
+        counted = true;
+        total++;
+        if (reason) fail(reason);
+        resolve();
+      };
       const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, (res) => {
         res.resume();
-        res.on('end', () => {
-          total++;
-          if (res.statusCode !== 200) fail(`HTTP ${res.statusCode}`);
-          resolve();
-        });
+        res.on('end', () => done(res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`));
+        res.on('close', () => done(res.complete ? undefined : 'response cut off after its headers'));
       });
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        total++;
-        fail(err.code ?? err.message);
-        resolve();
-      });
+      req.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
       req.setTimeout(5000, () => req.destroy());
     });
   const worker = async () => {
