@@ -212,7 +212,6 @@ function podmanRunToAnswerMs(name: string): number {
   return ms;
 }
 
-/** Four keep-alive clients hammer the app while `action` runs; counts requests that did not get a 200. */
 /** The node flags of the unit's `ExecStart=/usr/bin/node [flags] BUNDLE` and its `Environment=MALLOC_*` settings. */
 function deviceNodeSettings(unitFile: string): { flags: string[]; env: Record<string, string> } {
   const unit = readFileSync(unitFile, 'utf8');
@@ -227,6 +226,7 @@ function warningsOf(output: string): string {
   return output.split('\n').filter((line) => /^\{.*"level":([4-9]\d)/.test(line)).join('\n') || '(none)';
 }
 
+/** Four keep-alive clients hammer the app while `action` runs; counts requests that did not get a 200. */
 async function load(port: number, host: string, action: () => Promise<void>): Promise<{ total: number; failed: number; reasons: Record<string, number> }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   let total = 0;
