@@ -36,16 +36,17 @@ export function execConmonPids(containerIds: readonly string[]): number[] {
 /** Removes every container and network an agent scope created (test cleanup; the agent may be dead by then). */
 export function removeScope(scope: string): void {
   const ids = (args: string[]) => execFileSync('podman', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+  // The agent's app-isolation table for this scope (agent/src/firewall) goes first: podman hands a freed subnet to
+  // the next network created, often another test's at once, and this table's drop rules for it would follow it there.
+  try {
+    execFileSync('nft', ['delete', 'table', 'inet', isolationTableName(scope)], { stdio: 'ignore' });
+  } catch {
+    // not there (the agent never had an app network)
+  }
   const containers = ids(['ps', '-a', '--filter', `label=io.hearth.scope=${scope}`, '--format', '{{.ID}}']);
   if (containers.length) execFileSync('podman', ['rm', '-f', '-t', '0', ...containers], { stdio: 'ignore' });
   const networks = ids(['network', 'ls', '--filter', `label=io.hearth.scope=${scope}`, '--format', '{{.Name}}']);
   if (networks.length) execFileSync('podman', ['network', 'rm', '-f', ...networks], { stdio: 'ignore' });
-  // The agent's app-isolation table for this scope (agent/src/firewall); absent when it never had two apps.
-  try {
-    execFileSync('nft', ['delete', 'table', 'inet', isolationTableName(scope)], { stdio: 'ignore' });
-  } catch {
-    // not there
-  }
 }
 
 export function newScope(prefix: string): string {
