@@ -54,7 +54,32 @@ up() {
     echo $! >"$DIR/registry.pid"
     wait_for "registry" curl -sf "http://$REGISTRY_ADDR/v2/"
   fi
+  sweep_dead_scopes
   "$(dirname "$0")/test-images.sh"
+}
+
+# Test and benchmark scopes are named <prefix>-<pid>-<random> (test-support/engine.ts newScope) and clean up after
+# themselves; one killed mid-run leaves its containers, networks and app-isolation table (agent/src/firewall) behind.
+# A left table is not harmless: its "no LAN" drop rules name subnets podman hands to the next networks it creates,
+# so a later test's app with permissions.lan is cut off (seen in CI on a machine where benchmarks had been killed).
+# Removes what belongs to scopes whose process is gone.
+dead_scope() { [[ $1 =~ ^[a-z-]+-([0-9]+)-[a-z0-9]+$ ]] && ! kill -0 "${BASH_REMATCH[1]}" 2>/dev/null; }
+
+sweep_dead_scopes() {
+  local id scope table
+  podman ps -a --filter label=io.hearth.scope --format '{{.ID}} {{index .Labels "io.hearth.scope"}}' |
+    while read -r id scope; do if dead_scope "$scope"; then podman rm -f -t 0 "$id" >/dev/null; fi; done
+  podman network ls --filter label=io.hearth.scope --format '{{.Name}}' | while read -r id; do
+    scope=$(podman network inspect --format '{{index .Labels "io.hearth.scope"}}' "$id")
+    if dead_scope "$scope"; then podman network rm -f "$id" >/dev/null; fi
+  done
+  command -v nft >/dev/null || return 0
+  nft list tables inet | while read -r _ _ table; do
+    # hearth_<prefix>_<pid>_<random>: isolationTableName() turns the scope's '-' into '_'.
+    if [[ $table =~ ^hearth_[a-z_]+_[0-9]+_[a-z0-9]+$ ]] && dead_scope "$(tr _ - <<<"${table#hearth_}")"; then
+      nft delete table inet "$table"
+    fi
+  done
 }
 
 down() {

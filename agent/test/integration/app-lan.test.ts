@@ -37,10 +37,15 @@ t.test('apps reach the LAN only with permissions.lan', async (t) => {
   // Tests run side by side, each agent with its own scope and nftables table, and podman hands a freed subnet to the
   // next network at once: another scope's agent may still hold a "no LAN" rule for this app's subnet until its
   // next pass. So the permitted app gets three tries; the one without the permission gets one, and must fail it.
+  // (A table left by a killed test or benchmark cuts it off for good: scripts/test-services.sh sweeps those.)
   let reached = 'closed';
   for (let i = 0; i < 3 && reached !== 'open'; i++) {
     if (i > 0) await new Promise((r) => setTimeout(r, 2000));
     reached = await connect(withLan);
+  }
+  if (reached !== 'open') {
+    const tables = (await run('nft', ['list', 'tables', 'inet'])).stdout.split('\n').filter((l) => l.includes(' hearth_'));
+    t.comment(`app-isolation tables at the failure (another scope's "no LAN" rule may name this app's subnet):\n${tables.join('\n')}`);
   }
   t.equal(reached, 'open', 'an app with permissions.lan reaches the LAN host');
   t.equal(await connect(without), 'closed', 'an app without it does not');
