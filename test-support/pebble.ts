@@ -4,7 +4,7 @@
 // reachable (loopback in unit tests, the relay in end-to-end tests). Pebble ships no certificate for its own
 // HTTPS listener: one is made here with openssl, for 127.0.0.1/localhost and any extra IPs.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Agent, request } from 'node:https';
 import { request as httpRequest } from 'node:http';
@@ -66,6 +66,23 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     '-subj', '/CN=hearth test pebble', '-addext', `subjectAltName=${san}`,
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   const listenerCaPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  // Free ports are found by binding and letting go, so another test may take one before Pebble binds it: a process
+  // that exits saying so is started again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts, dir, listenHost, local, listenerCaPem, join(dir, `log-${attempt}.txt`));
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= 5) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(opts: PebbleOptions, dir: string, listenHost: string, local: string, listenerCaPem: string, logFile: string): Promise<Pebble> {
   const [acmePort, mgmtPort, dnsPort, chalMgmtPort] = [await freePort(local), await freePort(local), await freePort(), await freePort()];
   writeFileSync(join(dir, 'pebble.json'), JSON.stringify({
     pebble: {
@@ -80,27 +97,27 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
       ...(opts.certValiditySeconds ? { certificateValidityPeriod: opts.certValiditySeconds } : {}),
     },
   }));
-  const logFile = join(dir, 'log.txt');
   const out = openSync(logFile, 'a');
   const procs: ChildProcess[] = [];
-  const stop = async (): Promise<void> => {
-    await Promise.all(procs.map(stopProcess));
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const stopProcs = (): Promise<unknown> => Promise.all(procs.map(stopProcess));
   try {
-    procs.push(spawn('pebble-challtestsrv', ['-defaultIPv4', opts.defaultIPv4 ?? '127.0.0.1', '-defaultIPv6', '',
+    const challtestsrv = spawn('pebble-challtestsrv', ['-defaultIPv4', opts.defaultIPv4 ?? '127.0.0.1', '-defaultIPv6', '',
       '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
-      '-management', `127.0.0.1:${chalMgmtPort}`], { stdio: ['ignore', out, out] }));
-    await waitFor(() => httpPost(chalMgmtPort, '/set-default-ipv4', { ip: opts.defaultIPv4 ?? '127.0.0.1' }), 'pebble-challtestsrv', logFile);
-    procs.push(spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
+      '-management', `127.0.0.1:${chalMgmtPort}`], { stdio: ['ignore', out, out] });
+    procs.push(challtestsrv);
+    await waitFor(() => httpPost(chalMgmtPort, '/set-default-ipv4', { ip: opts.defaultIPv4 ?? '127.0.0.1' }), 'pebble-challtestsrv', logFile, challtestsrv);
+    const pebble = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
       stdio: ['ignore', out, out],
       // No authorization reuse: every order is validated, so a test that breaks validation sees it fail.
       env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0', ...opts.env },
-    }));
-    await waitFor(() => httpsGet(`https://${local}:${acmePort}/dir`, listenerCaPem), 'pebble', logFile);
+    });
+    procs.push(pebble);
+    await waitFor(() => httpsGet(`https://${local}:${acmePort}/dir`, listenerCaPem), 'pebble', logFile, pebble);
   } catch (err) {
-    await stop();
+    await stopProcs();
     throw err;
+  } finally {
+    closeSync(out); // the children have their own copies
   }
   return {
     directoryUrl: `https://${local}:${acmePort}/dir`,
@@ -111,7 +128,10 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     addTxt: (host, value) => httpPost(chalMgmtPort, '/set-txt', { host: fqdn(host), value }).then(() => undefined),
     clearTxt: (host) => httpPost(chalMgmtPort, '/clear-txt', { host: fqdn(host) }).then(() => undefined),
     logs: () => readFileSync(logFile, 'utf8'),
-    stop,
+    stop: async () => {
+      await stopProcs();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -128,11 +148,19 @@ async function stopProcess(p: ChildProcess): Promise<void> {
   });
 }
 
-async function waitFor(fn: () => Promise<unknown>, what: string, logFile: string): Promise<void> {
+/** Polls until `fn` succeeds. A port another process took is a PortTakenError (start again on fresh ports): Pebble
+ * exits then, challtestsrv logs it and runs on without the listener, while the probe may reach the other process.
+ * A process that exits for another reason is reported with the log. */
+async function waitFor(fn: () => Promise<unknown>, what: string, logFile: string, proc: ChildProcess): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
+    const exited = proc.exitCode !== null || proc.signalCode !== null; // read before the log, which then has its last words
+    const log = readFileSync(logFile, 'utf8');
+    if (/bind: address already in use/.test(log)) throw new PortTakenError(`${what}: a port was taken:\n${log}`);
+    if (exited) throw new Error(`${what} exited (${proc.exitCode ?? proc.signalCode}) before it answered:\n${log}`);
     try {
-      await fn();
+      // Bounded: a port taken by a process that accepts and never answers would hold the probe, and the check above.
+      await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2000).unref())]);
       return;
     } catch (err) {
       if (Date.now() > deadline) {
