@@ -15,6 +15,7 @@ import { createForwardServer, forwardTo } from './forward.js';
 import { BAD_REQUEST, NOT_FOUND, isAcmeChallenge, parseHttpHead, redirectResponse, MAX_HTTP_HEAD_BYTES } from './http-head.js';
 import { acceptLogin, type LoginDeps } from './login.js';
 import { peek } from './peek.js';
+import { PendingConnections } from './pending.js';
 import { RateLimiter, type Clock } from './rate-limit.js';
 import { TunnelRegistry } from './registry.js';
 import { ALERT_UNRECOGNIZED_NAME } from './sni.js';
@@ -23,6 +24,8 @@ import { RedisRouteStore } from './store/redis.js';
 import { routeKeys, type RouteStore } from './store/types.js';
 
 export const TUNNEL_WS_PATH = '/v1/tunnel';
+/** Connections a public listener accepts beyond maxClientConnections, to be refused or to evict a silent one. */
+const NEWCOMER_ROOM = 64;
 
 export interface RelayDeps {
   log: Logger;
@@ -41,6 +44,8 @@ export interface RelayAddresses {
 export class RelayServer {
   private readonly servers: Server[] = [];
   private readonly clients = new Set<Socket>();
+  /** Public-port connections whose first bytes are not read yet (pending.ts). */
+  private readonly pending: PendingConnections<Socket>;
   private registry!: TunnelRegistry;
   private dataHub?: DataConnHub;
   private store!: RouteStore;
@@ -52,6 +57,7 @@ export class RelayServer {
   constructor(private readonly config: RelayConfig, private readonly deps: RelayDeps) {
     this.clock = deps.clock ?? { now: () => Date.now() };
     this.log = deps.log;
+    this.pending = new PendingConnections(this.clock);
     this.nodeId = config.cluster?.nodeId ?? 'single';
   }
 
@@ -94,11 +100,13 @@ export class RelayServer {
     if (config.dataConnections.enabled && limits.maxSparesPerDevice > 0) this.dataHub = new DataConnHub(limits.maxSparesPerDevice, this.log);
     // Devices' spare data connections arrive on the public port too: the listener's hard cap leaves room for them,
     // and onPublic applies maxClientConnections to clients alone (a data connection leaves `clients` once verified).
+    // It also leaves room for newcomers when the ports are full, so onPublic sees them and can evict a silent one.
     const spareRoom = this.dataHub ? limits.maxTunnels * limits.maxSparesPerDevice : 0;
-    const httpsPort = await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'tls')), host, config.listen.https, limits.maxClientConnections + spareRoom);
+    const publicCap = limits.maxClientConnections + NEWCOMER_ROOM;
+    const httpsPort = await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'tls')), host, config.listen.https, publicCap + spareRoom);
     if (this.dataHub) loginDeps.dataConns = { hub: this.dataHub, port: config.dataConnections.advertisePort ?? httpsPort };
     const httpPort = config.listen.http === null ? null
-      : await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'http')), host, config.listen.http);
+      : await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'http')), host, config.listen.http, publicCap);
     const tunnelPort = await this.listen(await this.tunnelServer(loginDeps), host, config.listen.tunnel);
     let forwardPort: number | null = null;
     if (cluster) {
@@ -172,14 +180,19 @@ export class RelayServer {
   private onPublic(socket: Socket, kind: 'tls' | 'http'): void {
     const limits = this.config.limits;
     this.clients.add(socket);
-    socket.once('close', () => this.clients.delete(socket));
-    if (this.clients.size > limits.maxClientConnections) return void socket.destroy();
+    socket.once('close', () => {
+      this.clients.delete(socket);
+      this.pending.delete(socket);
+    });
+    if (this.clients.size > limits.maxClientConnections && !this.evictOldestSilent()) return void socket.destroy();
+    this.pending.add(socket);
     socket.on('error', () => socket.destroy());
     socket.setTimeout(limits.clientIdleTimeoutMs, () => socket.destroy());
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     if (kind === 'tls') {
       peek(socket, (d) => parseOpening(d, limits.clientHelloBytes), limits.clientHelloBytes + 5, limits.clientHelloTimeoutMs)
         .then(({ result, data }) => {
+          this.pending.delete(socket);
           // TLS-ALPN-01 validations stay inside the tunnel's TLS: over a plain data connection someone on the device's
           // path could answer a CA's validation for the device's names and be issued a certificate for them.
           if (result.serverName !== undefined) return this.route({ kind, serverName: result.serverName, remoteAddress }, socket, data, !result.acmeAlpn);
@@ -195,10 +208,29 @@ export class RelayServer {
     }
     peek(socket, parseHttpHead, MAX_HTTP_HEAD_BYTES, limits.clientHelloTimeoutMs)
       .then(({ result, data }) => {
+        this.pending.delete(socket);
         if (isAcmeChallenge(result.head)) return this.route({ kind, serverName: result.head.host, remoteAddress }, socket, data);
-        socket.end(redirectResponse(result.head));
+        this.answerAndClose(socket, redirectResponse(result.head));
       })
-      .catch(() => socket.end(BAD_REQUEST));
+      .catch(() => this.answerAndClose(socket, BAD_REQUEST));
+  }
+
+  /** Full public ports: the oldest connection that has waited long enough for its hello makes room (pending.ts). */
+  private evictOldestSilent(): boolean {
+    const evicted = this.pending.takeEvictable();
+    if (!evicted) return false;
+    this.clients.delete(evicted);
+    evicted.destroy();
+    this.log.debug({ remoteAddress: evicted.remoteAddress }, 'public ports full: closed the oldest connection still waiting for its hello');
+    return true;
+  }
+
+  /** The relay's own last bytes to a client. The public ports allow half-open connections (a tunnelled client may
+   * finish sending after the device has): a peer that never closes its side is cut off after the hello timeout, not
+   * the 10 min idle timeout. */
+  private answerAndClose(socket: Socket, bytes: Buffer | string): void {
+    socket.setTimeout(this.config.limits.clientHelloTimeoutMs);
+    socket.end(bytes);
   }
 
   /** Local tunnel first; in a cluster, the node that owns the name; otherwise refuse this connection only. */
@@ -220,8 +252,7 @@ export class RelayServer {
       }
     }
     this.log.debug({ serverName: meta.serverName }, 'no device serves this name');
-    if (meta.kind === 'tls') socket.end(ALERT_UNRECOGNIZED_NAME);
-    else socket.end(NOT_FOUND);
+    this.answerAndClose(socket, meta.kind === 'tls' ? ALERT_UNRECOGNIZED_NAME : NOT_FOUND);
   }
 
   /** `dataConnectionOk`: the ClientHello was read (here, or by the node that forwarded it) and is no ACME validation. */

@@ -12,6 +12,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { pino, type Logger } from 'pino';
 import { TunnelClient, type TunnelClientOptions } from '../../agent/src/tunnel/client.js';
 import { buildConfig, type RelayConfig } from '../src/config.js';
+import type { Clock } from '../src/rate-limit.js';
 import { RelayServer, type RelayAddresses } from '../src/server.js';
 
 export const run = promisify(execFile);
@@ -49,7 +50,7 @@ export async function startRelay(
   t: { teardown(fn: () => unknown): void },
   dir: string,
   overrides: Partial<RelayConfig> = {},
-  opts: { host?: string; tunnelCert?: CertFiles } = {},
+  opts: { host?: string; tunnelCert?: CertFiles; clock?: Clock } = {},
 ): Promise<{ relay: RelayServer; ports: RelayAddresses; tunnelCert: CertFiles; config: RelayConfig }> {
   const host = opts.host ?? '127.0.0.1';
   const tunnelCert = opts.tunnelCert ?? (await makeCert(dir, `tunnel-${host}`, ['localhost'], [host]));
@@ -61,7 +62,7 @@ export async function startRelay(
     ...overrides,
     limits: { keepaliveIntervalMs: 1000, keepaliveTimeoutMs: 2000, ...overrides.limits } as RelayConfig['limits'],
   });
-  const relay = new RelayServer(config, { log: quietLogger() });
+  const relay = new RelayServer(config, { log: quietLogger(), ...(opts.clock ? { clock: opts.clock } : {}) });
   const ports = await relay.start();
   t.teardown(() => relay.close());
   return { relay, ports, tunnelCert, config };

@@ -1,9 +1,11 @@
-// Pure relay parts: config validation, port-80 request heads, login rate limits, RESP parsing, the memory store.
+// Pure relay parts: config validation, port-80 request heads, login rate limits, which silent connection makes room,
+// RESP parsing, the memory store.
 import t from 'tap';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildConfig, loadConfigFile, resolveConfig } from '../src/config.js';
 import { isAcmeChallenge, parseHttpHead, redirectResponse } from '../src/http-head.js';
+import { PendingConnections } from '../src/pending.js';
 import { RateLimiter } from '../src/rate-limit.js';
 import { MemoryRouteStore } from '../src/store/memory.js';
 import { parseReply } from '../src/store/resp.js';
@@ -47,6 +49,27 @@ t.test('rate limiter: burst, refill by clock, bounded key count', async (t) => {
   t.ok(rl.take('a'));
   for (const k of ['b', 'c', 'd', 'e']) rl.take(k);
   t.ok(rl.take('a'), 'evicted key starts full again');
+});
+
+t.test('pending connections: the oldest one that has waited long enough makes room, once', async (t) => {
+  let now = 0;
+  const pending = new PendingConnections<string>({ now: () => now }, 1000);
+  t.equal(pending.takeEvictable(), undefined, 'nothing pending');
+  pending.add('a');
+  now = 400;
+  pending.add('b');
+  pending.add('c');
+  now = 999;
+  t.equal(pending.takeEvictable(), undefined, 'the oldest has waited 999 ms: no one is evicted');
+  now = 1000;
+  t.equal(pending.takeEvictable(), 'a', 'the oldest, after 1 s');
+  t.equal(pending.takeEvictable(), undefined, 'b has waited 600 ms');
+  pending.delete('b'); // its hello arrived
+  now = 1400;
+  t.equal(pending.takeEvictable(), 'c');
+  t.equal(pending.size, 0);
+  pending.delete('c'); // closing after eviction is harmless
+  t.equal(pending.size, 0);
 });
 
 t.test('RESP replies', async (t) => {

@@ -1,0 +1,66 @@
+// Slow and silent clients on the public ports cannot lock others out: with every client slot taken by connections
+// that never send a ClientHello, a newcomer is refused only while they are fresh, then takes the oldest one's place;
+// and a client that gets the relay's own last answer (a 400 on port 80) but never closes its side is let go after the
+// hello timeout, not the 10 min idle timeout.
+import t from 'tap';
+import { connect, type Socket } from 'node:net';
+import { curlHttps, startDevice, startRelay, tempDir, waitFor, ZONE } from './fixtures.js';
+
+function silentConnection(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.on('error', reject);
+  });
+}
+
+t.test('full public ports: a newcomer takes the place of the oldest silent connection after 1 s, not before', async (t) => {
+  const dir = await tempDir(t);
+  let now = Date.now();
+  const clock = { now: () => now };
+  const { relay, ports, tunnelCert } = await startRelay(t, dir, {
+    limits: { maxClientConnections: 20, clientHelloTimeoutMs: 120_000 } as never,
+    // Without the device's spare data connections, which would take silent ones' places too (they are newcomers on the
+    // public port until their hello is read), and with the listener's own cap then at maxClientConnections + room.
+    dataConnections: { enabled: false },
+  }, { clock });
+  const device = await startDevice(t, dir, { relays: [`tls://127.0.0.1:${ports.tunnel}`], ca: tunnelCert.certPem, body: () => 'ok\n' });
+  await waitFor('tunnel up', () => device.client.status()[0]!.connected);
+  const name = `app.${device.deviceId}.${ZONE}`;
+  t.equal(await curlHttps(name, ports.https, device.cert.cert), 'ok\n', 'served before the flood');
+
+  const silent: Socket[] = [];
+  const closedOnes: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const s = await silentConnection(ports.https);
+    s.on('close', () => closedOnes.push(i));
+    silent.push(s);
+  }
+  t.teardown(() => silent.forEach((s) => s.destroy()));
+  await waitFor('the relay counts 20 silent clients', () => relay.clientConnections === 20);
+
+  await t.rejects(curlHttps(name, ports.https, device.cert.cert), 'refused while the silent connections are fresh');
+  t.same(closedOnes, [], 'no silent connection was closed for it');
+
+  now += 1000;
+  t.equal(await curlHttps(name, ports.https, device.cert.cert), 'ok\n', 'served once they have waited 1 s');
+  await waitFor('one silent connection closed', () => closedOnes.length >= 1);
+  t.same(closedOnes, [0], 'exactly one silent connection made room: the oldest');
+});
+
+t.test('port 80: a client that never closes its side after a 400 is cut off after the hello timeout', async (t) => {
+  const dir = await tempDir(t);
+  const { relay, ports } = await startRelay(t, dir, { limits: { clientHelloTimeoutMs: 500 } as never });
+  const s = connect({ host: '127.0.0.1', port: ports.http!, allowHalfOpen: true });
+  t.teardown(() => s.destroy());
+  let answer = '';
+  s.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+  s.on('error', () => undefined);
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  s.write('NOT HTTP\r\n\r\n'); // and never end
+  await waitFor('the 400', () => answer.length > 0);
+  t.match(answer, /^HTTP\/1\.1 400 /, 'answered 400');
+  t.equal(relay.clientConnections, 1, 'the relay holds the half-open connection');
+  // The relay's side closes; the client, half-open, learns of it only when it writes again.
+  const ms = await waitFor('the relay to let the connection go', () => relay.clientConnections === 0, 10_000);
+  t.pass(`let go ${ms} ms after the answer (hello timeout 500 ms, idle timeout 10 min)`);
+});
