@@ -2,7 +2,8 @@
 // Pebble's validator connects to <A record of the name>:httpPort (HTTP-01) and :tlsPort (TLS-ALPN-01); the A
 // record is challtestsrv's default IPv4 (setDefaultIPv4), so point both at wherever the device's answers are
 // reachable (loopback in unit tests, the relay in end-to-end tests). Pebble ships no certificate for its own
-// HTTPS listener: one is made here with openssl, for 127.0.0.1/localhost and any extra IPs.
+// HTTPS listener: one is made here with openssl, for 127.0.0.1/localhost and any extra IPs. challtestsrv alone is
+// also the real DNS server of the relay's custom-domain (TXT) tests.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -55,6 +56,42 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** pebble-challtestsrv: Pebble's mock DNS (A records for validation), also a real DNS server for TXT records. */
+export interface ChallTestSrv {
+  /** host:port of its DNS server (UDP and TCP). */
+  dns: string;
+  setDefaultIPv4(ip: string): Promise<void>;
+  addTxt(host: string, value: string): Promise<void>;
+  clearTxt(host: string): Promise<void>;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export async function startChallTestSrv(opts: { defaultIPv4?: string } = {}): Promise<ChallTestSrv> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-challtestsrv-'));
+  const ip = opts.defaultIPv4 ?? '127.0.0.1';
+  try {
+    const { proc, logFile, ports: [dnsPort, mgmtPort] } = await withFreshPorts(dir, 'pebble-challtestsrv',
+      ([dns, mgmt], log) => spawn('pebble-challtestsrv', ['-defaultIPv4', ip, '-defaultIPv6', '', '-dns01', `127.0.0.1:${dns}`,
+        '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${mgmt}`], { stdio: ['ignore', log, log] }),
+      ([, mgmt]) => httpPost(mgmt, '/set-default-ipv4', { ip }));
+    return {
+      dns: `127.0.0.1:${dnsPort}`,
+      setDefaultIPv4: (ip) => httpPost(mgmtPort, '/set-default-ipv4', { ip }).then(() => undefined),
+      addTxt: (host, value) => httpPost(mgmtPort, '/set-txt', { host: fqdn(host), value }).then(() => undefined),
+      clearTxt: (host) => httpPost(mgmtPort, '/clear-txt', { host: fqdn(host) }).then(() => undefined),
+      logs: () => readFileSync(logFile, 'utf8'),
+      stop: async () => {
+        await stopProcess(proc);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
 export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-pebble-'));
   const listenHost = opts.listenHost ?? '127.0.0.1';
@@ -62,77 +99,89 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   const local = listenHost === '0.0.0.0' ? '127.0.0.1' : listenHost;
   const ips = [...new Set(['127.0.0.1', local, ...(opts.extraIps ?? [])])];
   const san = ['DNS:localhost', ...ips.map((ip) => `IP:${ip}`)].join(',');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=hearth test pebble', '-addext', `subjectAltName=${san}`,
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  const listenerCaPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  // Free ports are found by binding and letting go, so another test may take one before Pebble binds it: a process
-  // that exits saying so is started again on fresh ports.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(opts, dir, listenHost, local, listenerCaPem, join(dir, `log-${attempt}.txt`));
-    } catch (err) {
-      if (!(err instanceof PortTakenError) || attempt >= 5) {
+  let chall: ChallTestSrv | undefined;
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+      '-subj', '/CN=hearth test pebble', '-addext', `subjectAltName=${san}`,
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const listenerCaPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    chall = await startChallTestSrv({ ...(opts.defaultIPv4 ? { defaultIPv4: opts.defaultIPv4 } : {}) });
+    const dnsServer = chall.dns;
+    const config = join(dir, 'pebble.json');
+    const { proc, logFile, ports: [acmePort, mgmtPort] } = await withFreshPorts(dir, 'pebble', ([acme, mgmt], log) => {
+      writeFileSync(config, JSON.stringify({
+        pebble: {
+          listenAddress: `${listenHost}:${acme}`,
+          managementListenAddress: `${listenHost}:${mgmt}`,
+          certificate: join(dir, 'cert.pem'),
+          privateKey: join(dir, 'key.pem'),
+          httpPort: opts.httpPort,
+          tlsPort: opts.tlsPort,
+          ocspResponderURL: '',
+          externalAccountBindingRequired: false,
+          ...(opts.certValiditySeconds ? { certificateValidityPeriod: opts.certValiditySeconds } : {}),
+        },
+      }));
+      return spawn('pebble', ['-config', config, '-dnsserver', dnsServer], {
+        stdio: ['ignore', log, log],
+        // No authorization reuse: every order is validated, so a test that breaks validation sees it fail.
+        env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0', ...opts.env },
+      });
+    }, ([acme]) => httpsGet(`https://${local}:${acme}/dir`, listenerCaPem), local);
+    const challtestsrv = chall;
+    return {
+      directoryUrl: `https://${local}:${acmePort}/dir`,
+      directoryUrlFor: (host) => `https://${host}:${acmePort}/dir`,
+      listenerCaPem,
+      rootCaPem: () => httpsGet(`https://${local}:${mgmtPort}/roots/0`, listenerCaPem),
+      setDefaultIPv4: (ip) => challtestsrv.setDefaultIPv4(ip),
+      addTxt: (host, value) => challtestsrv.addTxt(host, value),
+      clearTxt: (host) => challtestsrv.clearTxt(host),
+      logs: () => `${challtestsrv.logs()}${readFileSync(logFile, 'utf8')}`,
+      stop: async () => {
+        await Promise.all([stopProcess(proc), challtestsrv.stop()]);
         rmSync(dir, { recursive: true, force: true });
-        throw err;
-      }
-    }
+      },
+    };
+  } catch (err) {
+    await chall?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
 }
 
 class PortTakenError extends Error {}
 
-async function startOnce(opts: PebbleOptions, dir: string, listenHost: string, local: string, listenerCaPem: string, logFile: string): Promise<Pebble> {
-  const [acmePort, mgmtPort, dnsPort, chalMgmtPort] = [await freePort(local), await freePort(local), await freePort(), await freePort()];
-  writeFileSync(join(dir, 'pebble.json'), JSON.stringify({
-    pebble: {
-      listenAddress: `${listenHost}:${acmePort}`,
-      managementListenAddress: `${listenHost}:${mgmtPort}`,
-      certificate: join(dir, 'cert.pem'),
-      privateKey: join(dir, 'key.pem'),
-      httpPort: opts.httpPort,
-      tlsPort: opts.tlsPort,
-      ocspResponderURL: '',
-      externalAccountBindingRequired: false,
-      ...(opts.certValiditySeconds ? { certificateValidityPeriod: opts.certValiditySeconds } : {}),
-    },
-  }));
-  const out = openSync(logFile, 'a');
-  const procs: ChildProcess[] = [];
-  const stopProcs = (): Promise<unknown> => Promise.all(procs.map(stopProcess));
-  try {
-    const challtestsrv = spawn('pebble-challtestsrv', ['-defaultIPv4', opts.defaultIPv4 ?? '127.0.0.1', '-defaultIPv6', '',
-      '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
-      '-management', `127.0.0.1:${chalMgmtPort}`], { stdio: ['ignore', out, out] });
-    procs.push(challtestsrv);
-    await waitFor(() => httpPost(chalMgmtPort, '/set-default-ipv4', { ip: opts.defaultIPv4 ?? '127.0.0.1' }), 'pebble-challtestsrv', logFile, challtestsrv);
-    const pebble = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
-      stdio: ['ignore', out, out],
-      // No authorization reuse: every order is validated, so a test that breaks validation sees it fail.
-      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0', ...opts.env },
-    });
-    procs.push(pebble);
-    await waitFor(() => httpsGet(`https://${local}:${acmePort}/dir`, listenerCaPem), 'pebble', logFile, pebble);
-  } catch (err) {
-    await stopProcs();
-    throw err;
-  } finally {
-    closeSync(out); // the children have their own copies
+type Ports = [number, number];
+
+/**
+ * Starts a daemon on two free ports and waits until `ready` answers. Free ports are found by binding and letting
+ * go, so another test may take one before the daemon binds it: then it starts again on fresh ports (5 attempts).
+ * The daemon's stdout and stderr go to a log file in `dir`, one per attempt.
+ */
+async function withFreshPorts(
+  dir: string, what: string,
+  /** Spawns the daemon with `log` (a file descriptor) as its stdout and stderr. */
+  start: (ports: Ports, log: number) => ChildProcess,
+  ready: (ports: Ports) => Promise<unknown>,
+  host = '127.0.0.1',
+): Promise<{ proc: ChildProcess; logFile: string; ports: Ports }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: Ports = [await freePort(host), await freePort(host)];
+    const logFile = join(dir, `${what}-${attempt}.log`);
+    const out = openSync(logFile, 'a');
+    let proc: ChildProcess | undefined;
+    try {
+      proc = start(ports, out);
+      closeSync(out); // the daemon has its own copy
+      await waitFor(() => ready(ports), what, logFile, proc);
+      return { proc, logFile, ports };
+    } catch (err) {
+      if (proc) await stopProcess(proc);
+      else closeSync(out);
+      if (!(err instanceof PortTakenError) || attempt >= 5) throw err;
+    }
   }
-  return {
-    directoryUrl: `https://${local}:${acmePort}/dir`,
-    directoryUrlFor: (host) => `https://${host}:${acmePort}/dir`,
-    listenerCaPem,
-    rootCaPem: () => httpsGet(`https://${local}:${mgmtPort}/roots/0`, listenerCaPem),
-    setDefaultIPv4: (ip) => httpPost(chalMgmtPort, '/set-default-ipv4', { ip }).then(() => undefined),
-    addTxt: (host, value) => httpPost(chalMgmtPort, '/set-txt', { host: fqdn(host), value }).then(() => undefined),
-    clearTxt: (host) => httpPost(chalMgmtPort, '/clear-txt', { host: fqdn(host) }).then(() => undefined),
-    logs: () => readFileSync(logFile, 'utf8'),
-    stop: async () => {
-      await stopProcs();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 function fqdn(host: string): string {

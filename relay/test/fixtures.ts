@@ -13,9 +13,11 @@ import { pino, type Logger } from 'pino';
 import { TunnelClient, type TunnelClientOptions } from '../../agent/src/tunnel/client.js';
 import { buildConfig, type RelayConfig } from '../src/config.js';
 import type { Clock } from '../src/rate-limit.js';
+import { freePort, startChallTestSrv as startChallTestSrvProcess } from '../../test-support/pebble.js';
 import { RelayServer, type RelayAddresses } from '../src/server.js';
 
 export const run = promisify(execFile);
+export { freePort };
 
 export function quietLogger(): Logger {
   return pino({ level: process.env.RELAY_TEST_LOG ?? 'silent' });
@@ -134,46 +136,11 @@ export async function curlHttps(name: string, port: number, cacert: string, path
   return stdout;
 }
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, host, r));
-  const port = (server.address() as import('node:net').AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 /** pebble-challtestsrv as a real DNS server for TXT records; returns its DNS address and a set-txt function. */
 export async function startChallTestSrv(t: { teardown(fn: () => unknown): void }): Promise<{ dns: string; setTxt: (host: string, value: string) => Promise<void> }> {
-  const { spawn } = await import('node:child_process');
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const dnsPort = await freePort();
-    const mgmtPort = await freePort();
-    const child = spawn('pebble-challtestsrv', ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dns01', `127.0.0.1:${dnsPort}`,
-      '-management', `127.0.0.1:${mgmtPort}`, '-http01', '', '-https01', '', '-tlsalpn01', ''], { stdio: 'ignore' });
-    let exited = false;
-    child.on('exit', () => (exited = true));
-    const mgmt = `http://127.0.0.1:${mgmtPort}`;
-    try {
-      await waitFor('challtestsrv management API', async () => {
-        if (exited) throw new Error('exited');
-        const res = await fetch(`${mgmt}/set-default-ipv4`, { method: 'POST', body: JSON.stringify({ ip: '127.0.0.1' }) });
-        return res.ok;
-      }, 5000);
-    } catch {
-      child.kill();
-      continue;
-    }
-    t.teardown(() => child.kill());
-    return {
-      dns: `127.0.0.1:${dnsPort}`,
-      setTxt: async (host, value) => {
-        const res = await fetch(`${mgmt}/set-txt`, { method: 'POST', body: JSON.stringify({ host: host.endsWith('.') ? host : `${host}.`, value }) });
-        if (!res.ok) throw new Error(`set-txt failed: ${res.status}`);
-      },
-    };
-  }
-  throw new Error('could not start pebble-challtestsrv');
+  const chall = await startChallTestSrvProcess();
+  t.teardown(() => chall.stop());
+  return { dns: chall.dns, setTxt: (host, value) => chall.addTxt(host, value) };
 }
 
 /** Sends `bytes` (optionally then silence) and resolves when the relay closes the connection. */
