@@ -105,8 +105,8 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
       '-subj', '/CN=hearth test pebble', '-addext', `subjectAltName=${san}`,
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
     const listenerCaPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    chall = await startChallTestSrv({ ...(opts.defaultIPv4 ? { defaultIPv4: opts.defaultIPv4 } : {}) });
-    const dnsServer = chall.dns;
+    const challtestsrv = await startChallTestSrv(opts.defaultIPv4 ? { defaultIPv4: opts.defaultIPv4 } : {});
+    chall = challtestsrv;
     const config = join(dir, 'pebble.json');
     const { proc, logFile, ports: [acmePort, mgmtPort] } = await withFreshPorts(dir, 'pebble', ([acme, mgmt], log) => {
       writeFileSync(config, JSON.stringify({
@@ -122,13 +122,12 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
           ...(opts.certValiditySeconds ? { certificateValidityPeriod: opts.certValiditySeconds } : {}),
         },
       }));
-      return spawn('pebble', ['-config', config, '-dnsserver', dnsServer], {
+      return spawn('pebble', ['-config', config, '-dnsserver', challtestsrv.dns], {
         stdio: ['ignore', log, log],
         // No authorization reuse: every order is validated, so a test that breaks validation sees it fail.
         env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0', ...opts.env },
       });
     }, ([acme]) => httpsGet(`https://${local}:${acme}/dir`, listenerCaPem), local);
-    const challtestsrv = chall;
     return {
       directoryUrl: `https://${local}:${acmePort}/dir`,
       directoryUrlFor: (host) => `https://${host}:${acmePort}/dir`,

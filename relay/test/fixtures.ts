@@ -13,11 +13,11 @@ import { pino, type Logger } from 'pino';
 import { TunnelClient, type TunnelClientOptions } from '../../agent/src/tunnel/client.js';
 import { buildConfig, type RelayConfig } from '../src/config.js';
 import type { Clock } from '../src/rate-limit.js';
-import { freePort, startChallTestSrv as startChallTestSrvProcess } from '../../test-support/pebble.js';
+import { startChallTestSrv as startChallTestSrvProcess } from '../../test-support/pebble.js';
 import { RelayServer, type RelayAddresses } from '../src/server.js';
 
 export const run = promisify(execFile);
-export { freePort };
+export { freePort } from '../../test-support/pebble.js';
 
 export function quietLogger(): Logger {
   return pino({ level: process.env.RELAY_TEST_LOG ?? 'silent' });
