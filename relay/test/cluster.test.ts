@@ -22,7 +22,12 @@ async function startRedis(t: TestLike): Promise<string> {
     const port = await freePort();
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     try {
-      await waitFor('redis', async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG', 5000);
+      // The port can be taken between freePort() and the bind: then our server exits and another test's answers.
+      // Its INFO names its process, so only ours is accepted (a server that could not bind is retried on a new port).
+      await waitFor('redis', async () => {
+        const info = (await run('redis-cli', ['-p', String(port), 'info', 'server'])).stdout;
+        return new RegExp(`^process_id:${child.pid}\\s*$`, 'm').test(info);
+      }, 5000);
       t.teardown(() => child.kill());
       return `redis://127.0.0.1:${port}`;
     } catch {
