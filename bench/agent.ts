@@ -8,6 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleAgent } from '../scripts/bundle.mjs';
+import { measureStackFloor } from './_stack-floor.js';
 import { HearthClient } from '../agent/src/client/index.js';
 import { nodeTransport } from '../agent/src/client/node-transport.js';
 import { webApp } from '../test-support/compose.js';
@@ -94,6 +95,7 @@ export default async function main(): Promise<void> {
     const bareRss = rssMb(bareNode.pid!);
     const bareSplit = memorySplitMb(bareNode.pid!);
     bareNode.kill();
+    const floor = await measureStackFloor({ dir, engineSocket: config.engine.socketPath, nodeFlags: NODE_FLAGS, env: AGENT_ENV });
 
     // no-op passes: the agent reports each pass's observe+plan time; sample for a few seconds
     const passes: number[] = [];
@@ -138,6 +140,9 @@ export default async function main(): Promise<void> {
       idle_file_backed_mb: round(idleSplit.file),
       bare_node_anon_mb: round(bareSplit.anon),
       bare_node_file_backed_mb: round(bareSplit.file),
+      stack_floor_rss_mb: round(floor.rss),
+      stack_floor_anon_mb: round(floor.anon),
+      stack_floor_file_backed_mb: round(floor.file),
       exec_conmons: execHelpers.count,
       exec_conmons_pss_mb: round(execHelpers.pssMb),
       apps_running: apps.running,
@@ -156,7 +161,7 @@ export default async function main(): Promise<void> {
       ...(Object.keys(RUN_MALLOC_ENV).length ? { agent_env: AGENT_ENV } : {}),
       goals: { idle_rss_mb: 60, install_to_healthy_ms: 2000, update_downtime_failed_requests: 0 },
     };
-    console.log(`idle RSS ${result.idle_rss_mb} MB (${result.idle_rss_min_mb}–${result.idle_rss_max_mb} over the next minute) = ${result.idle_anon_mb} anonymous + ${result.idle_file_backed_mb} file-backed (bare node ${result.bare_node_rss_mb} = ${result.bare_node_anon_mb} + ${result.bare_node_file_backed_mb}); podman keeps ${result.exec_conmons} conmons of finished health-check execs (${result.exec_conmons_pss_mb} MB PSS); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
+    console.log(`idle RSS ${result.idle_rss_mb} MB (${result.idle_rss_min_mb}–${result.idle_rss_max_mb} over the next minute) = ${result.idle_anon_mb} anonymous + ${result.idle_file_backed_mb} file-backed (bare node ${result.bare_node_rss_mb} = ${result.bare_node_anon_mb} + ${result.bare_node_file_backed_mb}; the decided libraries alone, idle: ${result.stack_floor_rss_mb} = ${result.stack_floor_anon_mb} + ${result.stack_floor_file_backed_mb}); podman keeps ${result.exec_conmons} conmons of finished health-check execs (${result.exec_conmons_pss_mb} MB PSS); install→healthy ${result.install_to_healthy_ms} ms (podman run→answer ${result.baseline_podman_run_to_answer_ms} ms)`);
     // A failed request during the update is the figure that must stay 0: show what the agent logged about it.
     if (update.failed) console.log(`the agent's warnings and errors in this run:\n${warningsOf(stderr)}`);
     console.log(`update under load: ${update.failed}/${update.total} failed ${JSON.stringify(update.reasons)} (stop+start: ${recreate.failed}/${recreate.total} ${JSON.stringify(recreate.reasons)}); no-op pass ${result.noop_reconcile_ms} ms (engine list ${result.baseline_engine_list_ms} ms)`);

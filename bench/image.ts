@@ -4,9 +4,9 @@
 // agent-only change) and the agent-ready boot time are the developer image's (its API port is forwarded); the release
 // image's build (on the cached base) and its boot to hearth-health are measured too.
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { QemuVm, repoRoot, run, waitForHttp200 } from '../image/test/support/vm.js';
 
 const secs = (t0: number) => Math.round((performance.now() - t0) / 100) / 10;
@@ -31,21 +31,44 @@ async function xzSize(file: string): Promise<number> {
   });
 }
 
-async function bootTo(disk: string, work: string, until: (vm: QemuVm) => Promise<unknown>): Promise<{ s: number; vm: QemuVm }> {
+type Until = (vm: QemuVm, elapsed: () => number) => Promise<unknown>;
+
+async function bootTo(disk: string, work: string, until: Until): Promise<{ s: number; vm: QemuVm }> {
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', disk, '-F', 'raw', join(work, 'disk.qcow2')]);
   return timedBoot(work, until);
 }
 
 /** Boots the overlay disk in `work` (again, after bootTo) and times it until `until` resolves. */
-async function timedBoot(work: string, until: (vm: QemuVm) => Promise<unknown>): Promise<{ s: number; vm: QemuVm }> {
+async function timedBoot(work: string, until: Until): Promise<{ s: number; vm: QemuVm }> {
   for (const f of ['serial.log', 'qmp.sock']) rmSync(join(work, f), { force: true });
   const vm = new QemuVm({ workDir: work, disk: join(work, 'disk.qcow2'), format: 'qcow2' });
   const t0 = performance.now();
   await vm.start();
   try {
-    await until(vm);
+    await until(vm, () => secs(t0));
     return { s: secs(t0), vm };
   } catch (err) { await vm.kill(); throw err; }
+}
+
+/** Appends `args` to the options line of every boot entry on the image's ESP (edited with mtools, unmounted). */
+async function appendKernelArgs(disk: string, args: string): Promise<void> {
+  const { stdout } = await run('sfdisk', ['--json', disk]);
+  const parts = (JSON.parse(stdout) as { partitiontable: { partitions: { name?: string; start: number }[] } }).partitiontable.partitions;
+  const esp = parts.find((p) => p.name === 'esp');
+  if (!esp) throw new Error(`${disk}: no partition named esp`);
+  const at = `${disk}@@${esp.start * 512}`;
+  const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+  const entries = (await run('mdir', ['-b', '-i', at, '::/loader/entries'], { env })).stdout.split('\n').filter((l) => l.endsWith('.conf'));
+  if (!entries.length) throw new Error(`${disk}: no boot entries on the ESP`);
+  const edited = join(dirname(disk), 'entry.conf');
+  for (const entry of entries) {
+    const name = `::/loader/entries/${entry.split('/').pop()}`;
+    const text = (await run('mtype', ['-i', at, name], { env })).stdout;
+    if (!/^options /m.test(text)) throw new Error(`${name}: no options line`);
+    writeFileSync(edited, text.replace(/^options (.*)$/m, `options $1 ${args}`));
+    await run('mcopy', ['-o', '-i', at, edited, name], { env });
+  }
+  rmSync(edited);
 }
 
 export default async function main(): Promise<void> {
@@ -77,8 +100,12 @@ export default async function main(): Promise<void> {
 
     const hearthWork = join(tmp, 'hearth');
     await run('mkdir', ['-p', hearthWork]);
-    const hearth = await bootTo(image, hearthWork, (vm) => waitForHttp200(vm, '/v1/health', 600_000));
-    console.log(`hearth boot to agent ready: ${hearth.s}s`);
+    let loginAt: Promise<number> = Promise.resolve(NaN);
+    const hearth = await bootTo(image, hearthWork, (vm, elapsed) => {
+      loginAt = vm.waitForSerial(/login: /, 600_000).then(elapsed);
+      return waitForHttp200(vm, '/v1/health', 600_000);
+    });
+    console.log(`hearth boot to agent ready: ${hearth.s}s (login prompt at ${await loginAt}s)`);
     const marker = await hearth.vm.waitForSerial(/HEARTH-BOOT-COMPLETE \S+ agent_rss_kb=(\d+)/, 300_000);
     await hearth.vm.powerdown();
     // The same disk booted again: what a device does on every boot but its first (identity, hostname and state
@@ -87,6 +114,19 @@ export default async function main(): Promise<void> {
     console.log(`hearth second boot to agent ready: ${again.s}s`);
     await again.vm.waitForSerial(/HEARTH-BOOT-COMPLETE/, 300_000);
     await again.vm.powerdown();
+
+    // The OS alone: the same developer image with the agent masked on its kernel command line, booted to the serial
+    // login prompt (the baseline's own criterion). Separates what the OS layer costs (read-only verified root,
+    // NetworkManager, podman) from what the agent's start costs.
+    const osWork = join(tmp, 'os-only');
+    await run('mkdir', ['-p', osWork]);
+    const osDisk = join(osWork, 'disk.img');
+    await run('cp', ['--sparse=always', image, osDisk]);
+    await appendKernelArgs(osDisk, 'systemd.mask=hearth-agent.service');
+    const osOnly = await bootTo(osDisk, osWork, (vm) => vm.waitForSerial(/login: /, 600_000));
+    console.log(`hearth boot without the agent to login prompt: ${osOnly.s}s`);
+    await osOnly.vm.kill();
+    rmSync(osDisk, { force: true });
 
     const releaseWork = join(tmp, 'release');
     await run('mkdir', ['-p', releaseWork]);
@@ -118,6 +158,9 @@ export default async function main(): Promise<void> {
       accel: 'tcg',
       baseline_boot_s: base.s,
       boot_ratio: Math.round((hearth.s / base.s) * 100) / 100,
+      boot_to_login_s: await loginAt,
+      os_only_boot_to_login_s: osOnly.s,
+      os_only_boot_ratio: Math.round((osOnly.s / base.s) * 100) / 100,
       agent_rss_mb_in_guest: Math.round(Number(marker[1]) / 102.4) / 10,
     }));
   } finally {

@@ -14,7 +14,7 @@ export const run = promisify(execFile);
 
 // Terminal escape sequences (colours, cursor moves) in build and serial output, removed for readable messages.
 // eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;?]*[a-zA-Z]/g;
+export const ANSI = /\x1b\[[0-9;?]*[a-zA-Z]/g;
 
 /** Builds (warm: reusing the base cache) a developer image into `outDir`; returns the disk image path. */
 export function buildDevImage(outDir: string, log: (line: string) => void): Promise<string> {
