@@ -16,6 +16,7 @@ import { BAD_REQUEST, NOT_FOUND, isAcmeChallenge, parseHttpHead, redirectRespons
 import { acceptLogin, type LoginDeps } from './login.js';
 import { peek } from './peek.js';
 import { PendingConnections } from './pending.js';
+import { PendingLogins } from './pending-logins.js';
 import { RateLimiter, type Clock } from './rate-limit.js';
 import { TunnelRegistry } from './registry.js';
 import { ALERT_UNRECOGNIZED_NAME } from './sni.js';
@@ -24,7 +25,8 @@ import { RedisRouteStore } from './store/redis.js';
 import { routeKeys, type RouteStore } from './store/types.js';
 
 export const TUNNEL_WS_PATH = '/v1/tunnel';
-/** Connections a public listener accepts beyond maxClientConnections, to be refused or to evict a silent one. */
+/** Connections a listener accepts beyond its limit (maxClientConnections, maxPendingLogins), to be refused or to evict a
+ * silent one. */
 const NEWCOMER_ROOM = 64;
 
 export interface RelayDeps {
@@ -46,6 +48,8 @@ export class RelayServer {
   private readonly clients = new Set<Socket>();
   /** Public-port connections whose first bytes are not read yet (pending.ts). */
   private readonly pending: PendingConnections<Socket>;
+  /** Tunnel-port connections whose login has not ended yet (pending-logins.ts). */
+  private readonly logins: PendingLogins;
   private registry!: TunnelRegistry;
   private dataHub?: DataConnHub;
   private store!: RouteStore;
@@ -58,11 +62,17 @@ export class RelayServer {
     this.clock = deps.clock ?? { now: () => Date.now() };
     this.log = deps.log;
     this.pending = new PendingConnections(this.clock);
+    this.logins = new PendingLogins(this.clock, config.limits.maxPendingLogins);
     this.nodeId = config.cluster?.nodeId ?? 'single';
   }
 
   get tunnels(): number {
     return this.registry.size;
+  }
+
+  /** Tunnel-port connections whose login has not ended, counted against maxPendingLogins. */
+  get pendingLogins(): number {
+    return this.logins.size;
   }
 
   /** Connections on the public ports counted against maxClientConnections: clients, and devices' data connections
@@ -107,7 +117,8 @@ export class RelayServer {
     if (this.dataHub) loginDeps.dataConns = { hub: this.dataHub, port: config.dataConnections.advertisePort ?? httpsPort };
     const httpPort = config.listen.http === null ? null
       : await this.listen(createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onPublic(s, 'http')), host, config.listen.http, publicCap);
-    const tunnelPort = await this.listen(await this.tunnelServer(loginDeps), host, config.listen.tunnel);
+    const tunnelCap = limits.maxTunnels + limits.maxPendingLogins + NEWCOMER_ROOM;
+    const tunnelPort = await this.listen(await this.tunnelServer(loginDeps), host, config.listen.tunnel, tunnelCap);
     let forwardPort: number | null = null;
     if (cluster) {
       forwardPort = await this.listen(createForwardServer(cluster.secret, this.log, (meta, socket, dataOk) => this.openLocal(meta, socket, undefined, dataOk)), cluster.forwardListen.host, cluster.forwardListen.port);
@@ -153,27 +164,36 @@ export class RelayServer {
       wss.handleUpgrade(req, socket, head, (ws) => {
         const stream = createWebSocketStream(ws);
         stream.on('error', () => stream.destroy());
-        void this.login(stream, (socket as Socket).remoteAddress ?? 'unknown', loginDeps);
+        void this.login(stream, socket as Socket, loginDeps);
       });
     });
     const server = tls.createServer({ cert, key, ALPNProtocols: [TUNNEL_ALPN, 'http/1.1'], handshakeTimeout: this.config.limits.loginTimeoutMs });
+    server.on('connection', (raw: Socket) => {
+      const admitted = this.logins.admit(raw);
+      if (admitted === false) return void raw.destroy();
+      if (admitted !== true) this.log.debug({ remoteAddress: admitted.remoteAddress }, 'tunnel logins full: closed the oldest connection still logging in');
+    });
     server.on('secureConnection', (socket) => {
       socket.on('error', () => socket.destroy());
       socket.setNoDelay(true);
       if (this.registry.size >= this.config.limits.maxTunnels) return void socket.destroy();
-      if (socket.alpnProtocol === TUNNEL_ALPN) void this.login(socket, socket.remoteAddress ?? 'unknown', loginDeps);
+      if (socket.alpnProtocol === TUNNEL_ALPN) void this.login(socket, socket, loginDeps);
       else upgrade.emit('connection', socket);
     });
     server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'tunnel TLS handshake failed'));
     return server;
   }
 
-  private async login(transport: import('node:stream').Duplex, remote: string, deps: LoginDeps): Promise<void> {
+  /** `peer`: the TLS connection the login runs on (itself, or the one carrying its WebSocket). */
+  private async login(transport: import('node:stream').Duplex, peer: Socket, deps: LoginDeps): Promise<void> {
+    const remote = peer.remoteAddress ?? 'unknown';
     try {
       await acceptLogin(transport, remote, deps);
     } catch (err) {
       this.log.warn({ remote, err: (err as Error).message }, 'tunnel login failed');
       transport.destroy();
+    } finally {
+      this.logins.done(peer);
     }
   }
 
