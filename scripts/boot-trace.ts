@@ -3,7 +3,7 @@
 //   node --import tsx scripts/boot-trace.ts DISK.img [UNTIL-REGEX] [SECONDS]   (the disk is not modified: qcow2 overlay)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ANSI, QemuVm, run } from '../image/test/support/vm.js';
 
 const [disk, until = 'login: ', limit = '300'] = process.argv.slice(2);
@@ -13,7 +13,8 @@ if (!disk) {
 }
 const work = mkdtempSync(join(tmpdir(), 'hearth-boot-trace-'));
 try {
-  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', disk, '-F', 'raw', join(work, 'disk.qcow2')]);
+  // qemu-img reads a relative backing file name from the overlay's folder.
+  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', resolve(disk), '-F', 'raw', join(work, 'disk.qcow2')]);
   const vm = new QemuVm({ workDir: work, disk: join(work, 'disk.qcow2'), format: 'qcow2' });
   const t0 = performance.now();
   await vm.start();

@@ -64,41 +64,27 @@ done
 # The initramfs only has to reach a squashfs root by PARTLABEL on the supported machines. customize.sh writes
 # conf.d/hearth.conf (MODULES=most) and appends squashfs/overlay/ext4 to the modules file; conf.d is read in name
 # order, so this later file wins. MODULES=list also never looks at the build host's hardware (MODULES=dep would).
+# The modules file is loaded in full on every boot, hardware present or not, so it names only what every boot needs
+# (dm-verity for the verified root, below); the drivers a machine may need to reach its disk are copied in by the
+# hearth-drivers hook without being loaded, and the initramfs's udev loads those whose hardware is there, as with
+# MODULES=most. Loading all of them on every boot cost 3.3 s of a TCG boot (docs/IMAGE.md).
 printf 'MODULES=list\n' > "$root/etc/initramfs-tools/conf.d/zz-hearth-x86-64.conf"
-cat >> "$root/etc/initramfs-tools/modules" <<'EOF'
-# Hearth x86-64: what reaches the root disk (image/hooks/board-x86-64.sh); dependencies come along.
+printf 'dm_mod\ndm_verity\n' >> "$root/etc/initramfs-tools/modules"
+cat > "$root/etc/initramfs-tools/hooks/hearth-drivers" <<'EOF'
+#!/bin/sh
+# Hearth (image/hooks/board-x86-64.sh): what reaches the root disk, in the initramfs for udev to load on demand.
+case "$1" in prereqs) exit 0 ;; esac
+. /usr/share/initramfs-tools/hook-functions
 # QEMU and cloud VMs: virtio, Hyper-V/Azure, VMware, Xen (older EC2); AWS Nitro is NVMe.
-virtio_blk
-virtio_scsi
-hv_storvsc
-vmw_pvscsi
-xen_blkfront
+manual_add_modules virtio_blk virtio_scsi hv_storvsc vmw_pvscsi xen_blkfront
 # mini-PCs: NVMe (and Intel VMD), SATA (AHCI; ata_piix for older chipsets and QEMU's i440fx), eMMC/SD
-nvme
-vmd
-ahci
-ata_piix
-sd_mod
-sdhci_pci
-sdhci_acpi
-mmc_block
-rtsx_pci_sdmmc
-# USB boot disks
-xhci_pci
-ehci_pci
-ohci_pci
-uhci_hcd
-usb_storage
-uas
-# the boot partition (vfat), dm-verity for the verified root (below); a keyboard
-vfat
-nls_cp437
-nls_ascii
-dm_mod
-dm_verity
-usbhid
-hid_generic
+manual_add_modules nvme vmd ahci ata_piix sd_mod sdhci_pci sdhci_acpi mmc_block rtsx_pci_sdmmc
+# USB boot disks, and a keyboard
+manual_add_modules xhci_pci ehci_pci ohci_pci uhci_hcd usb_storage uas usbhid hid_generic
+# the boot partition's file system (loaded by mount when it is asked for)
+manual_add_modules vfat nls_cp437 nls_ascii
 EOF
+chmod 0755 "$root/etc/initramfs-tools/hooks/hearth-drivers"
 
 # Verified root (docs/IMAGE.md): an entry with hearth.verity=ROOTHASH:OFFSET has its root slot opened through
 # dm-verity before it is mounted; every block read is checked against the hash tree behind the squashfs, and a
