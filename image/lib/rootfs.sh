@@ -137,6 +137,15 @@ install_hearth_layer() {
     apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service \
     netavark-dhcp-proxy.service netavark-dhcp-proxy.socket dpkg-db-backup.timer modprobe@drm.service \
     systemd-bless-boot.service >/dev/null 2>&1 || true
+  # PID 1 runs every generator on every boot before it starts a unit. Those for what the device does not use are
+  # masked (a link to /dev/null under /etc/systemd/system-generators): podman's quadlet (the agent drives podman
+  # through its API; no quadlet files), sshd on AF_VSOCK/unix sockets (no SSH server), SysV scripts, hibernation,
+  # rc.local, offline updates (OTA installs slots, docs/BOOT.md) and TPM2 units.
+  mkdir -p "$ROOTFS/etc/systemd/system-generators"
+  for gen in podman-system-generator systemd-ssh-generator systemd-sysv-generator systemd-hibernate-resume-generator \
+    systemd-rc-local-generator systemd-system-update-generator systemd-tpm2-generator; do
+    ln -sfn /dev/null "$ROOTFS/etc/systemd/system-generators/$gen"
+  done
 
   # Reproducibility: what the overlay step itself could leave behind.
   rm -rf "$ROOTFS"/var/log/* "$ROOTFS"/var/cache/ldconfig/aux-cache "$ROOTFS"/tmp/* "$ROOTFS"/var/tmp/*
