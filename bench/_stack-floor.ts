@@ -19,6 +19,7 @@ export async function measureStackFloor(o: { dir: string; engineSocket: string; 
     await new Promise<void>((ready, fail) => {
       child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) ready(); });
       child.once('exit', (code) => fail(new Error(`the stack-floor program exited with ${code}:\n${stderr}`)));
+      setTimeout(() => fail(new Error(`the stack-floor program was not ready within 60 s:\n${stderr}`)), 60_000).unref();
     });
     await sleep(10_000);
     return { rss: rssMb(child.pid!), ...memorySplitMb(child.pid!) };
