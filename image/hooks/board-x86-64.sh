@@ -67,7 +67,7 @@ done
 # The modules file is loaded in full on every boot, hardware present or not, so it names only what every boot needs
 # (dm-verity for the verified root, below); the drivers a machine may need to reach its disk are copied in by the
 # hearth-drivers hook without being loaded, and the initramfs's udev loads those whose hardware is there, as with
-# MODULES=most. Loading all of them on every boot cost 3.3 s of a TCG boot (docs/IMAGE.md).
+# MODULES=most. Loading all of them on every boot cost 2.3 s of a TCG boot (docs/IMAGE.md).
 printf 'MODULES=list\n' > "$root/etc/initramfs-tools/conf.d/zz-hearth-x86-64.conf"
 printf 'dm_mod\ndm_verity\n' >> "$root/etc/initramfs-tools/modules"
 cat > "$root/etc/initramfs-tools/hooks/hearth-drivers" <<'EOF'

@@ -13,7 +13,8 @@ interface Peer { remoteAddress?: string | undefined; remotePort?: number | undef
 const peerKey = (p: Peer): string => `${p.remoteAddress ?? '?'}|${p.remotePort ?? '?'}`;
 
 export class PendingLogins {
-  private readonly byPeer = new Map<string, Socket>();
+  /** Each waiting connection, and its close listener (removed with it: a tunnel keeps nothing of this). */
+  private readonly byPeer = new Map<string, { raw: Socket; onClose: () => void }>();
   private readonly waiting: PendingConnections<Socket>;
 
   constructor(clock: Clock, private readonly max: number) {
@@ -30,16 +31,17 @@ export class PendingLogins {
       this.forget(evicted);
       evicted.destroy();
     }
-    this.byPeer.set(peerKey(raw), raw);
+    const onClose = (): void => this.forget(raw);
+    this.byPeer.set(peerKey(raw), { raw, onClose });
     this.waiting.add(raw);
-    raw.once('close', () => this.forget(raw));
+    raw.once('close', onClose);
     return evicted ?? true;
   }
 
   /** The login on the connection to `peer` has ended, with a tunnel or a refusal: it no longer waits. */
   done(peer: Peer): void {
-    const raw = this.byPeer.get(peerKey(peer));
-    if (raw) this.forget(raw);
+    const entry = this.byPeer.get(peerKey(peer));
+    if (entry) this.forget(entry.raw);
   }
 
   get size(): number {
@@ -48,7 +50,11 @@ export class PendingLogins {
 
   private forget(raw: Socket): void {
     const key = peerKey(raw);
-    if (this.byPeer.get(key) === raw) this.byPeer.delete(key);
+    const entry = this.byPeer.get(key);
+    if (entry?.raw === raw) {
+      this.byPeer.delete(key);
+      raw.off('close', entry.onClose);
+    }
     this.waiting.delete(raw);
   }
 }
