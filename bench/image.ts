@@ -4,10 +4,11 @@
 // agent-only change) and the agent-ready boot time are the developer image's (its API port is forwarded); the release
 // image's build (on the cached base) and its boot to hearth-health are measured too.
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { QemuVm, repoRoot, run, waitForHttp200 } from '../image/test/support/vm.js';
+import { join } from 'node:path';
+import { MtoolsEsp } from '../firmware-hooks/src/esp/mtools-esp.js';
+import { QemuVm, espOffset, repoRoot, run, waitForHttp200 } from '../image/test/support/vm.js';
 
 const secs = (t0: number) => Math.round((performance.now() - t0) / 100) / 10;
 const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
@@ -52,23 +53,15 @@ async function timedBoot(work: string, until: Until): Promise<{ s: number; vm: Q
 
 /** Appends `args` to the options line of every boot entry on the image's ESP (edited with mtools, unmounted). */
 async function appendKernelArgs(disk: string, args: string): Promise<void> {
-  const { stdout } = await run('sfdisk', ['--json', disk]);
-  const parts = (JSON.parse(stdout) as { partitiontable: { partitions: { name?: string; start: number }[] } }).partitiontable.partitions;
-  const esp = parts.find((p) => p.name === 'esp');
-  if (!esp) throw new Error(`${disk}: no partition named esp`);
-  const at = `${disk}@@${esp.start * 512}`;
-  const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
-  const entries = (await run('mdir', ['-b', '-i', at, '::/loader/entries'], { env })).stdout.split('\n').filter((l) => l.endsWith('.conf'));
-  if (!entries.length) throw new Error(`${disk}: no boot entries on the ESP`);
-  const edited = join(dirname(disk), 'entry.conf');
+  const esp = new MtoolsEsp({ image: disk, offset: await espOffset(disk) });
+  const entries = (await esp.listFiles('loader/entries'))?.filter((f) => f.endsWith('.conf')) ?? [];
+  if (!entries.length) throw new Error(`${esp.location}: no boot entries`);
   for (const entry of entries) {
-    const name = `::/loader/entries/${entry.split('/').pop()}`;
-    const text = (await run('mtype', ['-i', at, name], { env })).stdout;
-    if (!/^options /m.test(text)) throw new Error(`${name}: no options line`);
-    writeFileSync(edited, text.replace(/^options (.*)$/m, `options $1 ${args}`));
-    await run('mcopy', ['-o', '-i', at, edited, name], { env });
+    const path = `loader/entries/${entry}`;
+    const text = (await esp.readFile(path)) ?? '';
+    if (!/^options /m.test(text)) throw new Error(`${esp.location}${path}: no options line`);
+    await esp.writeFile(path, text.replace(/^options (.*)$/m, `options $1 ${args}`));
   }
-  rmSync(edited);
 }
 
 export default async function main(): Promise<void> {

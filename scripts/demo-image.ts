@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { renderPairingQr } from '../agent/src/pairing/qr-render.js';
 import { buildConfig } from '../relay/src/config.js';
 import { RelayServer } from '../relay/src/server.js';
-import { QemuVm, buildDevImage, http, run, waitForHttp200 } from '../image/test/support/vm.js';
+import { QemuVm, buildDevImage, espOffset, http, run, waitForHttp200 } from '../image/test/support/vm.js';
 import { startPebble } from '../test-support/pebble.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -51,10 +51,6 @@ writeFileSync(caPath, await pebble.rootCaPem());
 // The owner's edit of the boot partition: relay and CA (paths relative to the file), written with mtools.
 const disk = join(dir, 'disk.img');
 await run('cp', ['--sparse=always', image, disk]);
-const { stdout } = await run('sfdisk', ['--json', disk]);
-const parts = (JSON.parse(stdout) as { partitiontable: { partitions: { name?: string; start: number }[] } }).partitiontable.partitions;
-const esp = parts.find((p) => p.name === 'esp');
-if (!esp) throw new Error(`${disk}: no partition named esp`);
 const boot = join(dir, 'boot');
 mkdirSync(boot);
 writeFileSync(join(boot, 'hearth-relay-ca.pem'), readFileSync(join(dir, 'relay-tunnel.crt')));
@@ -63,7 +59,7 @@ writeFileSync(join(boot, 'hearth-config.json'), JSON.stringify({
   relay: { urls: [`tls://${HOST_FROM_GUEST}:${ports.tunnel}`], zone: ZONE, caFile: 'hearth-relay-ca.pem', publicPort: ports.https },
   tls: { acmeDirectoryUrl: pebble.directoryUrlFor(HOST_FROM_GUEST), acmeCaFile: 'hearth-acme-ca.pem' },
 }, null, 2));
-await run('mcopy', ['-o', '-i', `${disk}@@${esp.start * 512}`, ...['hearth-config.json', 'hearth-relay-ca.pem', 'hearth-acme-ca.pem'].map((f) => join(boot, f)), '::/']);
+await run('mcopy', ['-o', '-i', `${disk}@@${await espOffset(disk)}`, ...['hearth-config.json', 'hearth-relay-ca.pem', 'hearth-acme-ca.pem'].map((f) => join(boot, f)), '::/']);
 
 say('booting it under QEMU (software emulation: about a minute)…');
 const vm = new QemuVm({ workDir: dir, disk, format: 'raw' });

@@ -13,6 +13,19 @@ function silentConnection(port: number): Promise<Socket> {
   });
 }
 
+/** `n` connections to `port` that never send a byte; `closedOnes` lists, in order, which of them the relay closed. */
+async function silentConnections(t: { teardown(fn: () => unknown): void }, port: number, n: number): Promise<{ closedOnes: number[] }> {
+  const silent: Socket[] = [];
+  const closedOnes: number[] = [];
+  t.teardown(() => silent.forEach((s) => s.destroy()));
+  for (let i = 0; i < n; i++) {
+    const s = await silentConnection(port);
+    s.on('close', () => closedOnes.push(i));
+    silent.push(s);
+  }
+  return { closedOnes };
+}
+
 t.test('full public ports: a newcomer takes the place of the oldest silent connection after 1 s, not before', async (t) => {
   const dir = await tempDir(t);
   let now = Date.now();
@@ -28,14 +41,7 @@ t.test('full public ports: a newcomer takes the place of the oldest silent conne
   const name = `app.${device.deviceId}.${ZONE}`;
   t.equal(await curlHttps(name, ports.https, device.cert.cert), 'ok\n', 'served before the flood');
 
-  const silent: Socket[] = [];
-  const closedOnes: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const s = await silentConnection(ports.https);
-    s.on('close', () => closedOnes.push(i));
-    silent.push(s);
-  }
-  t.teardown(() => silent.forEach((s) => s.destroy()));
+  const { closedOnes } = await silentConnections(t, ports.https, 20);
   await waitFor('the relay counts 20 silent clients', () => relay.clientConnections === 20);
 
   await t.rejects(curlHttps(name, ports.https, device.cert.cert), 'refused while the silent connections are fresh');
@@ -70,14 +76,7 @@ t.test('tunnel port full of silent connections: a device logs in once they have 
   let now = Date.now();
   const clock = { now: () => now };
   const { relay, ports, tunnelCert } = await startRelay(t, dir, { limits: { maxPendingLogins: 5, loginTimeoutMs: 120_000 } as never }, { clock });
-  const silent: Socket[] = [];
-  const closedOnes: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const s = await silentConnection(ports.tunnel);
-    s.on('close', () => closedOnes.push(i));
-    silent.push(s);
-  }
-  t.teardown(() => silent.forEach((s) => s.destroy()));
+  const { closedOnes } = await silentConnections(t, ports.tunnel, 5);
   await waitFor('the relay counts 5 connections logging in', () => relay.pendingLogins === 5);
 
   const device = await startDevice(t, dir, { relays: [`tls://127.0.0.1:${ports.tunnel}`], ca: tunnelCert.certPem, body: () => 'ok\n' });

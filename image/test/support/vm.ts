@@ -12,6 +12,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const run = promisify(execFile);
 
+/** Byte offset of the partition named `esp` in a disk image, for mtools (`disk.img@@OFFSET`) or MtoolsEsp. */
+export async function espOffset(disk: string): Promise<number> {
+  const { stdout } = await run('sfdisk', ['--json', disk]);
+  const parts = (JSON.parse(stdout) as { partitiontable: { partitions: { name?: string; start: number }[] } }).partitiontable.partitions;
+  const esp = parts.find((p) => p.name === 'esp');
+  if (!esp) throw new Error(`${disk}: no partition named esp`);
+  return esp.start * 512;
+}
+
 // Terminal escape sequences (colours, cursor moves) in build and serial output, removed for readable messages.
 // eslint-disable-next-line no-control-regex
 export const ANSI = /\x1b\[[0-9;?]*[a-zA-Z]/g;
